@@ -1,0 +1,62 @@
+# Everyday commands. `make run` serves the embedded default; `make test` runs the suite
+# against the machine's PostgreSQL and Redis.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+# The embedded default: SQLite, local-memory cache, eager Celery, offline AI.
+DEV_ENV := DJANGO_DEBUG=True DJANGO_SECRET_KEY=kinetix-development-only-secret-key
+
+# The test suite's services; override to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kinetix
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test lint format migrate seed shell worker check-deploy clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+seed: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+shell: $(VENV)/.runtime
+	$(DEV_ENV) $(PY) manage.py shell
+
+worker: $(VENV)/.runtime
+	$(PY) -m celery -A kinetix worker --loglevel=info
+
+check-deploy: $(VENV)/.runtime
+	DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_ALLOWED_HOSTS=kinetix.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,144 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kinetix.accounts import selectors, services
+from kinetix.accounts.models import Invitation, Locale, Role, User
+from kinetix.accounts.permissions import IsClient, IsTrainer
+from kinetix.pagination import PageNumberPagination
+
+
+class TrainerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    trainer = TrainerSummarySerializer(allow_null=True, help_text="The client's current trainer.")
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "role", "locale", "timezone", "trainer", "date_joined"]
+
+
+def profile_data(user: User) -> dict:
+    user.trainer = selectors.client_trainer(client=user) if user.is_client else None
+    return ProfileSerializer(user).data
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True, trim_whitespace=False)
+        role = serializers.ChoiceField(choices=Role.choices, required=False)
+        invite_code = serializers.CharField(required=False, allow_blank=True)
+        full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+        locale = serializers.ChoiceField(choices=Locale.choices, required=False)
+        timezone = serializers.CharField(required=False, max_length=64)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ProfileSerializer},
+        summary="Register a trainer, or a client with an invitation code",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        user = services.user_register(
+            email=fields["email"],
+            password=fields["password"],
+            role=fields.get("role"),
+            invite_code=fields.get("invite_code") or None,
+            full_name=fields.get("full_name", ""),
+            locale=fields.get("locale"),
+            timezone_name=fields.get("timezone"),
+        )
+        return Response(profile_data(user), status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+        locale = serializers.ChoiceField(choices=Locale.choices, required=False)
+        timezone = serializers.CharField(required=False, max_length=64)
+
+    @extend_schema(responses=ProfileSerializer, summary="The signed-in user's profile")
+    def get(self, request: Request) -> Response:
+        return Response(profile_data(request.user))
+
+    @extend_schema(request=InputSerializer, responses=ProfileSerializer, summary="Change name, locale or time zone")
+    def patch(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        user = services.user_update_profile(
+            user=request.user,
+            full_name=fields.get("full_name"),
+            locale=fields.get("locale"),
+            timezone_name=fields.get("timezone"),
+        )
+        return Response(profile_data(user))
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "code", "status", "created_at", "expires_at", "accepted_at"]
+
+
+class InvitationListCreateApi(APIView):
+    permission_classes = [IsTrainer]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+
+    @extend_schema(responses=InvitationSerializer(many=True), summary="The trainer's invitations")
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.invitation_list(trainer=request.user), request, view=self)
+        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: InvitationSerializer}, summary="Invite a client")
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.invitation_create(trainer=request.user, email=data.validated_data["email"])
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationRevokeApi(APIView):
+    permission_classes = [IsTrainer]
+
+    @extend_schema(responses={204: None}, summary="Revoke a pending invitation")
+    def delete(self, request: Request, invitation_id: int) -> Response:
+        invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+        services.invitation_revoke(invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptApi(APIView):
+    permission_classes = [IsClient]
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer, responses=ProfileSerializer, summary="Join (or switch to) the inviting trainer"
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.invitation_accept(code=data.validated_data["code"], client=request.user)
+        return Response(profile_data(request.user))

@@ -1,0 +1,8 @@
+"""Version 1 of the HTTP API: every route under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("kinetix.accounts.urls")),
+    path("", include("kinetix.coaching.urls")),
+]

@@ -1,0 +1,202 @@
+"""The WeeklyPlan document: the one JSON description of a plan.
+
+The API, the AI validator, the training-data export and the JSON Schema given to an
+LLM all use the models here; plans are stored relationally and converted to and from
+this document only by `document_validate` and `document_from_plan`.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db.models import Prefetch, QuerySet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from kinetix.coaching import models as m
+from kinetix.errors import ApplicationError, FieldError
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+
+
+class PlannedExerciseDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = Field(default=None, description="Read-only; kept when a read plan is sent back.")
+    exercise: Slug = Field(description="Slug of an exercise in the library.")
+    sets: int = Field(ge=m.SETS[0], le=m.SETS[1])
+    reps_min: int = Field(ge=m.REPS[0], le=m.REPS[1])
+    reps_max: int = Field(ge=m.REPS[0], le=m.REPS[1])
+    rest_seconds: int = Field(default=90, ge=m.REST_SECONDS[0], le=m.REST_SECONDS[1])
+    rpe: float | None = Field(default=None, ge=m.RPE[0], le=m.RPE[1], description="Target effort, 1 to 10.")
+    load_kg: float | None = Field(default=None, ge=m.LOAD_KG[0], le=m.LOAD_KG[1])
+    tempo: str = Field(default="", max_length=m.TEMPO_LENGTH)
+    notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+
+    @field_validator("reps_max")
+    @classmethod
+    def _reps_max_not_below_min(cls, reps_max: int, info: ValidationInfo) -> int:
+        reps_min = info.data.get("reps_min")
+        if reps_min is not None and reps_max < reps_min:
+            raise ValueError("reps_max must not be below reps_min")
+        return reps_max
+
+
+class PlanDayDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = Field(default=None, description="Read-only; kept when a read plan is sent back.")
+    weekday: int = Field(ge=m.WEEKDAYS[0], le=m.WEEKDAYS[1], description="ISO weekday: 1 is Monday, 7 Sunday.")
+    title: str = Field(default="", max_length=m.DAY_TITLE_LENGTH)
+    notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+    exercises: list[PlannedExerciseDocument] = Field(
+        min_length=m.EXERCISES_PER_DAY[0], max_length=m.EXERCISES_PER_DAY[1]
+    )
+
+
+class WeeklyPlanDocument(BaseModel):
+    """A week of training: 1 to 7 days, each with 1 to 15 prescribed exercises."""
+
+    model_config = ConfigDict(extra="forbid", title="WeeklyPlan")
+
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=SCHEMA_VERSION, le=SCHEMA_VERSION)
+    title: str = Field(min_length=1, max_length=m.TITLE_LENGTH)
+    goal: m.Goal
+    level: m.Level
+    notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+    days: list[PlanDayDocument] = Field(min_length=m.DAYS_PER_PLAN[0], max_length=m.DAYS_PER_PLAN[1])
+
+    def exercise_slugs(self) -> set[str]:
+        return {exercise.exercise for day in self.days for exercise in day.exercises}
+
+
+class PlanDocumentError(ApplicationError):
+    def __init__(self, errors: list[FieldError], message: str = "The plan document is invalid.") -> None:
+        super().__init__("invalid_document", message, errors=errors)
+
+
+# Upgrades of older documents: UPGRADES[n] turns a version-n document into version n + 1.
+UPGRADES: dict[int, Callable[[dict], dict]] = {}
+
+
+def upgrade(data: dict) -> dict:
+    """Bring a stored or submitted document up to SCHEMA_VERSION, or refuse it."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise PlanDocumentError([FieldError("schema_version", "int_type", "schema_version must be an integer.")])
+    while version < SCHEMA_VERSION and version in UPGRADES:
+        data = UPGRADES[version](data)
+        version = data["schema_version"]
+    if version != SCHEMA_VERSION:
+        message = f"schema_version {version} is not supported; this server reads version {SCHEMA_VERSION}."
+        raise PlanDocumentError([FieldError("schema_version", "unsupported_schema_version", message)], message=message)
+    return data
+
+
+@dataclass(frozen=True)
+class ValidatedPlan:
+    """A valid document together with the library ids of the exercises it names."""
+
+    document: WeeklyPlanDocument
+    exercise_ids: dict[str, int]
+
+
+def _raw_slugs(data: dict) -> Iterable[tuple[str, str]]:
+    # Walk the raw input so that unknown slugs are reported together with schema errors.
+    days = data.get("days")
+    for day_index, day in enumerate(days if isinstance(days, list) else []):
+        exercises = day.get("exercises") if isinstance(day, dict) else None
+        for index, exercise in enumerate(exercises if isinstance(exercises, list) else []):
+            if isinstance(exercise, dict) and isinstance(exercise.get("exercise"), str):
+                yield f"days.{day_index}.exercises.{index}.exercise", exercise["exercise"]
+
+
+def _schema_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(".".join(str(part) for part in error["loc"]), error["type"], error["msg"])
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def document_validate(data: Any, *, exercises: QuerySet[m.Exercise]) -> ValidatedPlan:
+    """Check a document against the schema and the exercises the author may use, reporting every error."""
+    if not isinstance(data, dict):
+        raise PlanDocumentError([FieldError("", "object_type", "The document must be a JSON object.")])
+    data = upgrade(data)
+    errors: list[FieldError] = []
+    document = None
+    try:
+        document = WeeklyPlanDocument.model_validate(data)
+    except ValidationError as exc:
+        errors += _schema_errors(exc)
+    else:
+        weekdays: set[int] = set()
+        for index, day in enumerate(document.days):
+            if day.weekday in weekdays:
+                errors.append(FieldError(f"days.{index}.weekday", "duplicate_weekday", "Each weekday may appear once."))
+            weekdays.add(day.weekday)
+
+    raw_slugs = list(_raw_slugs(data))
+    known = dict(exercises.filter(slug__in={slug for _, slug in raw_slugs}).values_list("slug", "id"))
+    errors += [
+        FieldError(path, "unknown_exercise", f"No exercise {slug!r} in the library.")
+        for path, slug in raw_slugs
+        if slug not in known
+    ]
+    if errors or document is None:
+        raise PlanDocumentError(sorted(errors, key=lambda e: e.path))
+    return ValidatedPlan(document=document, exercise_ids=known)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the document, as given to an LLM and published in the API docs."""
+    return WeeklyPlanDocument.model_json_schema()
+
+
+def plan_content_prefetch() -> Prefetch:
+    """The prefetch that `document_from_plan` needs, in two queries whatever the plan's size."""
+    exercises = m.PlannedExercise.objects.select_related("exercise").only(
+        *[f.name for f in m.PlannedExercise._meta.concrete_fields], "exercise__slug"
+    )
+    return Prefetch("days", queryset=m.PlanDay.objects.prefetch_related(Prefetch("exercises", queryset=exercises)))
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def document_from_plan(plan: m.WeeklyPlan) -> dict:
+    """Render a stored plan as a document, with the ids of its days and prescriptions."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "title": plan.title,
+        "goal": plan.goal,
+        "level": plan.level,
+        "notes": plan.notes,
+        "days": [
+            {
+                "id": day.id,
+                "weekday": day.weekday,
+                "title": day.title,
+                "notes": day.notes,
+                "exercises": [
+                    {
+                        "id": planned.id,
+                        "exercise": planned.exercise.slug,
+                        "sets": planned.sets,
+                        "reps_min": planned.reps_min,
+                        "reps_max": planned.reps_max,
+                        "rest_seconds": planned.rest_seconds,
+                        "rpe": _number(planned.rpe),
+                        "load_kg": _number(planned.load_kg),
+                        "tempo": planned.tempo,
+                        "notes": planned.notes,
+                    }
+                    for planned in day.exercises.all()
+                ],
+            }
+            for day in plan.days.all()
+        ],
+    }

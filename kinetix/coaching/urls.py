@@ -1,0 +1,13 @@
+from django.urls import path
+
+from kinetix.coaching.api import exercises, plans
+
+urlpatterns = [
+    path("exercises/", exercises.ExerciseListCreateApi.as_view(), name="exercises"),
+    path("exercises/<str:slug_or_id>/", exercises.ExerciseDetailApi.as_view(), name="exercise-detail"),
+    path("plans/", plans.PlanListCreateApi.as_view(), name="plans"),
+    path("plans/<int:plan_id>/", plans.PlanDetailApi.as_view(), name="plan-detail"),
+    path("plans/<int:plan_id>/activate/", plans.PlanActivateApi.as_view(), name="plan-activate"),
+    path("plans/<int:plan_id>/archive/", plans.PlanArchiveApi.as_view(), name="plan-archive"),
+    path("me/plan/", plans.MyPlanApi.as_view(), name="my-plan"),
+]

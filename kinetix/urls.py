@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kinetix.errors import api_not_found
+
+admin.site.site_header = "Kinetix"
+admin.site.site_title = "Kinetix admin"
+admin.site.index_title = "Your coaching workspace"
+
+urlpatterns = [
+    path("api/v1/", include("kinetix.api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Unknown /api/ routes answer JSON, never an HTML error page.
+    re_path(r"^api/", api_not_found),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "kinetix.errors.server_error"
