@@ -153,6 +153,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "MuscleEnum": "kinetix.coaching.models.Muscle.choices",
+        "EquipmentEnum": "kinetix.coaching.models.Equipment.choices",
+        "LevelEnum": "kinetix.coaching.models.Level.choices",
+        "GoalEnum": "kinetix.coaching.models.Goal.choices",
+        "CategoryEnum": "kinetix.coaching.models.Category.choices",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kinetix.schema.add_error_responses",

@@ -1,0 +1,142 @@
+import datetime
+
+import pytest
+
+from kinetix.coaching.models import Exercise, PlannedExercise
+from kinetix.coaching.plan_document import (
+    SCHEMA_VERSION,
+    PlanDocumentError,
+    document_from_plan,
+    document_validate,
+    json_schema,
+)
+from kinetix.coaching.selectors import plan_with_content
+from kinetix.coaching.services import plan_create, plan_update
+from tests.factories import ExerciseFactory, SetLogFactory, plan_document
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2026, 11, 30)
+
+
+def test_document_round_trips_through_storage(trainer, client_user, exercises):
+    document = plan_document([e.slug for e in exercises], days=2)
+    document["days"][1]["exercises"][0].update(rpe=7.5, load_kg=102.5, tempo="3-1-1-0", notes="Pause at the bottom")
+
+    plan = plan_create(trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=document)
+    stored = document_from_plan(plan_with_content(plan=plan))
+
+    for day in stored["days"]:
+        assert day.pop("id")
+        for exercise in day["exercises"]:
+            assert exercise.pop("id")
+    assert stored == document
+
+
+def test_every_library_exercise_slug_is_a_valid_document_slug():
+    # The shipped library is loaded by a data migration; a plan must be able to name any of it.
+    slugs = list(Exercise.objects.filter(owner=None).values_list("slug", flat=True))
+    assert len(slugs) >= 150
+    document = plan_document(slugs[:15], days=1)
+    assert document_validate(document, exercises=Exercise.objects.all()).document.exercise_slugs() == set(slugs[:15])
+
+
+def test_newer_schema_version_is_refused_with_a_clear_error(exercises):
+    document = plan_document([e.slug for e in exercises], schema_version=SCHEMA_VERSION + 1)
+    with pytest.raises(PlanDocumentError) as refused:
+        document_validate(document, exercises=Exercise.objects.all())
+    assert [(e.path, e.code) for e in refused.value.errors] == [("schema_version", "unsupported_schema_version")]
+
+
+def test_duplicate_weekdays_and_structure_errors_are_reported_together(exercises):
+    document = plan_document([e.slug for e in exercises], days=2)
+    document["days"][1]["weekday"] = 1
+    document["days"][0]["exercises"][0]["rest_seconds"] = 601
+    with pytest.raises(PlanDocumentError) as refused:
+        document_validate(document, exercises=Exercise.objects.all())
+    assert {e.path for e in refused.value.errors} == {"days.0.exercises.0.rest_seconds"}
+
+    document["days"][0]["exercises"][0]["rest_seconds"] = 60
+    with pytest.raises(PlanDocumentError) as refused:
+        document_validate(document, exercises=Exercise.objects.all())
+    assert [(e.path, e.code) for e in refused.value.errors] == [("days.1.weekday", "duplicate_weekday")]
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: d.update(days=[]), "days"),
+        (lambda d: d["days"][0].update(exercises=[]), "days.0.exercises"),
+        (lambda d: d.update(goal="bulk"), "goal"),
+        (lambda d: d.update(level="pro"), "level"),
+        (lambda d: d["days"][0].update(weekday=8), "days.0.weekday"),
+        (lambda d: d["days"][0]["exercises"][0].update(rpe=11), "days.0.exercises.0.rpe"),
+        (lambda d: d["days"][0]["exercises"][0].update(load_kg=-1), "days.0.exercises.0.load_kg"),
+        (lambda d: d["days"][0]["exercises"][0].update(reps_min=0), "days.0.exercises.0.reps_min"),
+        (lambda d: d["days"][0]["exercises"][0].update(surprise=1), "days.0.exercises.0.surprise"),
+        (lambda d: d.pop("title"), "title"),
+    ],
+)
+def test_each_bound_is_enforced_at_its_path(exercises, change, path):
+    document = plan_document([e.slug for e in exercises], days=1)
+    change(document)
+    with pytest.raises(PlanDocumentError) as refused:
+        document_validate(document, exercises=Exercise.objects.all())
+    assert path in {e.path for e in refused.value.errors}
+
+
+def test_json_schema_carries_the_bounds_for_an_llm():
+    schema = json_schema()
+    planned = schema["$defs"]["PlannedExerciseDocument"]["properties"]
+    assert planned["sets"]["minimum"] == 1
+    assert planned["sets"]["maximum"] == 10
+    assert schema["properties"]["days"]["maxItems"] == 7
+
+
+def test_update_keeps_prescriptions_sent_back_with_their_ids(trainer, client_user, exercises):
+    plan = plan_create(
+        trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=plan_document([exercises[0].slug])
+    )
+    read = document_from_plan(plan_with_content(plan=plan))
+    kept = read["days"][0]["exercises"][0]
+    logged = SetLogFactory(planned_exercise_id=kept["id"], exercise=exercises[0], session__client=client_user)
+    dropped_ids = [day["exercises"][0]["id"] for day in read["days"][1:]]
+
+    kept["sets"] = 5
+    read["days"][0]["exercises"].append({"exercise": exercises[1].slug, "sets": 2, "reps_min": 10, "reps_max": 12})
+    read["days"] = read["days"][:1]
+    plan_update(plan=plan, document=read)
+
+    logged.refresh_from_db()
+    assert logged.planned_exercise_id == kept["id"]
+    assert PlannedExercise.objects.get(pk=kept["id"]).sets == 5
+    assert not PlannedExercise.objects.filter(pk__in=dropped_ids).exists()
+    assert PlannedExercise.objects.filter(day__plan=plan).count() == 2
+
+
+def test_ids_of_another_plan_are_not_adopted(trainer, client_user, exercises):
+    first = plan_create(
+        trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=plan_document([exercises[0].slug])
+    )
+    foreign_id = PlannedExercise.objects.filter(day__plan=first).first().id
+    second = plan_create(
+        trainer=trainer,
+        client_id=client_user.id,
+        week_start=MONDAY + datetime.timedelta(days=7),
+        document=plan_document([exercises[0].slug]),
+    )
+    document = plan_document([exercises[1].slug], days=1)
+    document["days"][0]["exercises"][0]["id"] = foreign_id
+    plan_update(plan=second, document=document)
+
+    assert PlannedExercise.objects.get(pk=foreign_id).day.plan_id == first.id
+    assert PlannedExercise.objects.filter(day__plan=second).get().exercise.slug == exercises[1].slug
+
+
+def test_private_exercise_of_another_trainer_is_unknown(trainer, other_trainer, client_user):
+    private = ExerciseFactory(owner=other_trainer)
+    with pytest.raises(PlanDocumentError) as refused:
+        plan_create(
+            trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=plan_document([private.slug])
+        )
+    assert {e.code for e in refused.value.errors} == {"unknown_exercise"}
