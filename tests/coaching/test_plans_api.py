@@ -106,3 +106,94 @@ def test_plan_reads_in_constant_queries(api_as, trainer, client_user, days, per_
     with django_assert_max_num_queries(6):
         response = client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat()})
     assert sum(len(day["exercises"]) for day in response.json()["days"]) == days * per_day
+
+
+def test_put_replaces_document_given_bare_or_wrapped(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [exercises[0].slug]).json()
+
+    bare = plan_document([exercises[1].slug], days=1, title="Bare")
+    response = api.put(f"/api/v1/plans/{plan['id']}/", bare, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["document"]["title"] == "Bare"
+    assert [len(day["exercises"]) for day in response.json()["document"]["days"]] == [1]
+
+    wrapped = {"week_start": "2026-12-07", "document": plan_document([exercises[2].slug], days=2, title="Wrapped")}
+    response = api.put(f"/api/v1/plans/{plan['id']}/", wrapped, format="json")
+    assert response.status_code == 200
+    assert response.json()["week_start"] == "2026-12-07"
+    assert response.json()["document"]["days"][1]["exercises"][0]["exercise"] == exercises[2].slug
+
+
+def test_put_with_invalid_document_leaves_plan_unchanged(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [exercises[0].slug]).json()
+    broken = plan_document([exercises[1].slug], days=1)
+    broken["days"][0]["exercises"][0]["sets"] = 0
+
+    response = api.put(f"/api/v1/plans/{plan['id']}/", broken, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "days.0.exercises.0.sets"
+    assert api.get(f"/api/v1/plans/{plan['id']}/").json()["document"] == plan["document"]
+
+
+def test_archived_plan_cannot_be_changed_or_reactivated(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [exercises[0].slug]).json()
+    assert api.post(f"/api/v1/plans/{plan['id']}/archive/").json()["status"] == "archived"
+
+    response = api.put(f"/api/v1/plans/{plan['id']}/", plan_document([exercises[0].slug]), format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "plan_archived")
+    response = api.post(f"/api/v1/plans/{plan['id']}/activate/")
+    assert (response.status_code, response.json()["code"]) == (409, "plan_archived")
+
+
+def test_plans_of_different_weeks_stay_active_side_by_side(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    slugs = [e.slug for e in exercises]
+    this_week = create_plan(api, client_user.id, slugs, title="This week").json()
+    next_week = create_plan(api, client_user.id, slugs, week_start=MONDAY + datetime.timedelta(days=7), title="Next")
+    api.post(f"/api/v1/plans/{this_week['id']}/activate/")
+    api.post(f"/api/v1/plans/{next_week.json()['id']}/activate/")
+
+    client_api = api_as(client_user)
+    assert client_api.get("/api/v1/me/plan/", {"date": "2026-12-06"}).json()["title"] == "This week"
+    assert client_api.get("/api/v1/me/plan/", {"date": "2026-12-07"}).json()["title"] == "Next"
+    assert client_api.get("/api/v1/me/plan/", {"date": "2026-12-14"}).status_code == 404
+
+
+def test_list_filters_by_client_and_status(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    second_client = ClientFactory(trainer=trainer)
+    slugs = [e.slug for e in exercises]
+    mine = create_plan(api, client_user.id, slugs).json()
+    create_plan(api, second_client.id, slugs)
+    api.post(f"/api/v1/plans/{mine['id']}/activate/")
+
+    all_plans = api.get("/api/v1/plans/").json()
+    assert all_plans["count"] == 2
+    assert [p["id"] for p in api.get("/api/v1/plans/", {"client": client_user.id}).json()["results"]] == [mine["id"]]
+    assert [p["id"] for p in api.get("/api/v1/plans/", {"status": "active"}).json()["results"]] == [mine["id"]]
+    assert api.get("/api/v1/plans/", {"status": "bogus"}).json()["errors"][0]["path"] == "status"
+
+
+def test_delete_removes_plan(api_as, trainer, client_user, exercises):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [exercises[0].slug]).json()
+    assert api.delete(f"/api/v1/plans/{plan['id']}/").status_code == 204
+    assert api.get(f"/api/v1/plans/{plan['id']}/").status_code == 404
+
+
+def test_clients_and_anonymous_cannot_use_trainer_plan_routes(api, api_as, client_user, exercises):
+    assert api.get("/api/v1/plans/").status_code == 401
+    assert api.get("/api/v1/plans/").json()["code"] == "not_authenticated"
+    response = api_as(client_user).get("/api/v1/plans/")
+    assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
+    assert api.get("/api/v1/me/plan/").status_code == 401
+
+
+def test_plan_create_reports_missing_fields_by_name(api_as, trainer):
+    response = api_as(trainer).post("/api/v1/plans/", {}, format="json")
+    assert response.status_code == 400
+    assert {e["path"] for e in response.json()["errors"]} == {"client", "week_start", "document"}
