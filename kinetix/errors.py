@@ -2,7 +2,8 @@
 
 Every error answer reads `{"code": ..., "message": ..., "errors": [{"path", "code", "message"}]}`:
 `code` is stable and machine-readable, `errors` lists each invalid field by its dotted
-path (`document.days.0.exercises.2.sets`) and is empty when no field is to blame.
+path and is empty when no field is to blame. Paths inside a WeeklyPlan document are
+relative to the document (`days.0.exercises.2.sets`).
 """
 
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -46,11 +48,6 @@ class ApplicationError(Exception):
         self.status_code = status_code
         self.errors = errors or []
         self.extra = extra or {}
-
-    def prefixed(self, prefix: str) -> "ApplicationError":
-        """Return the same error with every field path placed under `prefix`."""
-        errors = [FieldError(f"{prefix}.{e.path}" if e.path else prefix, e.code, e.message) for e in self.errors]
-        return ApplicationError(self.code, self.message, status_code=self.status_code, errors=errors, extra=self.extra)
 
 
 class NotFoundError(ApplicationError):
@@ -121,6 +118,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+@csrf_exempt  # a POST to an unknown route deserves the JSON 404, not a CSRF page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Answer an unknown /api/ route with JSON, pointing at the slash-terminated route if it exists."""
     message = "No API route matches this path."

@@ -103,14 +103,31 @@ class ValidatedPlan:
     exercise_ids: dict[str, int]
 
 
-def _raw_slugs(data: dict) -> Iterable[tuple[str, str]]:
-    # Walk the raw input so that unknown slugs are reported together with schema errors.
+# The raw input is walked as well, so that cross-item errors (unknown slugs, repeated
+# weekdays) are reported together with the schema's own errors.
+
+
+def _raw_days(data: dict) -> list:
     days = data.get("days")
-    for day_index, day in enumerate(days if isinstance(days, list) else []):
+    return days if isinstance(days, list) else []
+
+
+def _raw_slugs(data: dict) -> Iterable[tuple[str, str]]:
+    for day_index, day in enumerate(_raw_days(data)):
         exercises = day.get("exercises") if isinstance(day, dict) else None
         for index, exercise in enumerate(exercises if isinstance(exercises, list) else []):
             if isinstance(exercise, dict) and isinstance(exercise.get("exercise"), str):
                 yield f"days.{day_index}.exercises.{index}.exercise", exercise["exercise"]
+
+
+def _repeated_weekdays(data: dict) -> Iterable[FieldError]:
+    seen: set = set()
+    for index, day in enumerate(_raw_days(data)):
+        weekday = day.get("weekday") if isinstance(day, dict) else None
+        if weekday in seen:
+            yield FieldError(f"days.{index}.weekday", "duplicate_weekday", "Each weekday may appear once.")
+        if isinstance(weekday, int):
+            seen.add(weekday)
 
 
 def _schema_errors(exc: ValidationError) -> list[FieldError]:
@@ -125,18 +142,12 @@ def document_validate(data: Any, *, exercises: QuerySet[m.Exercise]) -> Validate
     if not isinstance(data, dict):
         raise PlanDocumentError([FieldError("", "object_type", "The document must be a JSON object.")])
     data = upgrade(data)
-    errors: list[FieldError] = []
+    errors = list(_repeated_weekdays(data))
     document = None
     try:
         document = WeeklyPlanDocument.model_validate(data)
     except ValidationError as exc:
         errors += _schema_errors(exc)
-    else:
-        weekdays: set[int] = set()
-        for index, day in enumerate(document.days):
-            if day.weekday in weekdays:
-                errors.append(FieldError(f"days.{index}.weekday", "duplicate_weekday", "Each weekday may appear once."))
-            weekdays.add(day.weekday)
 
     raw_slugs = list(_raw_slugs(data))
     known = dict(exercises.filter(slug__in={slug for _, slug in raw_slugs}).values_list("slug", "id"))
