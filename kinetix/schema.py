@@ -9,7 +9,9 @@ ERROR_SCHEMA = {
         "message": {"type": "string"},
         "errors": {
             "type": "array",
-            "description": "Each invalid field by its dotted path; inside a plan document relative to it: days.0.exercises.2.sets.",
+            "description": (
+                "Each invalid field by its dotted path; inside a plan document relative to it: days.0.exercises.2.sets."
+            ),
             "items": {
                 "type": "object",
                 "properties": {

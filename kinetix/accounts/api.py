@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from kinetix.accounts import selectors, services
 from kinetix.accounts.models import Invitation, Locale, Role, User
 from kinetix.accounts.permissions import IsClient, IsTrainer
-from kinetix.pagination import PageNumberPagination
+from kinetix.pagination import paginated_response, paginated_schema
 
 
 class TrainerSummarySerializer(serializers.ModelSerializer):
@@ -34,7 +34,7 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class RegisterInputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, trim_whitespace=False)
         role = serializers.ChoiceField(choices=Role.choices, required=False)
@@ -44,12 +44,12 @@ class RegisterApi(APIView):
         timezone = serializers.CharField(required=False, max_length=64)
 
     @extend_schema(
-        request=InputSerializer,
+        request=RegisterInputSerializer,
         responses={201: ProfileSerializer},
         summary="Register a trainer, or a client with an invitation code",
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         user = services.user_register(
@@ -67,7 +67,7 @@ class RegisterApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class ProfileUpdateInputSerializer(serializers.Serializer):
         full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
         locale = serializers.ChoiceField(choices=Locale.choices, required=False)
         timezone = serializers.CharField(required=False, max_length=64)
@@ -76,9 +76,11 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(profile_data(request.user))
 
-    @extend_schema(request=InputSerializer, responses=ProfileSerializer, summary="Change name, locale or time zone")
+    @extend_schema(
+        request=ProfileUpdateInputSerializer, responses=ProfileSerializer, summary="Change name, locale or time zone"
+    )
     def patch(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         user = services.user_update_profile(
@@ -101,18 +103,23 @@ class InvitationSerializer(serializers.ModelSerializer):
 class InvitationListCreateApi(APIView):
     permission_classes = [IsTrainer]
 
-    class InputSerializer(serializers.Serializer):
+    class InvitationCreateInputSerializer(serializers.Serializer):
         email = serializers.EmailField()
 
-    @extend_schema(responses=InvitationSerializer(many=True), summary="The trainer's invitations")
+    @extend_schema(responses=paginated_schema(InvitationSerializer), summary="The trainer's invitations")
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.invitation_list(trainer=request.user), request, view=self)
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginated_response(
+            queryset=selectors.invitation_list(trainer=request.user),
+            serializer_class=InvitationSerializer,
+            request=request,
+            view=self,
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: InvitationSerializer}, summary="Invite a client")
+    @extend_schema(
+        request=InvitationCreateInputSerializer, responses={201: InvitationSerializer}, summary="Invite a client"
+    )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.InvitationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(trainer=request.user, email=data.validated_data["email"])
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
@@ -131,14 +138,16 @@ class InvitationRevokeApi(APIView):
 class InvitationAcceptApi(APIView):
     permission_classes = [IsClient]
 
-    class InputSerializer(serializers.Serializer):
+    class InvitationAcceptInputSerializer(serializers.Serializer):
         code = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer, responses=ProfileSerializer, summary="Join (or switch to) the inviting trainer"
+        request=InvitationAcceptInputSerializer,
+        responses=ProfileSerializer,
+        summary="Join (or switch to) the inviting trainer",
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.InvitationAcceptInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.invitation_accept(code=data.validated_data["code"], client=request.user)
         return Response(profile_data(request.user))

@@ -34,6 +34,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email: str | None) -> "User":
+        # Addresses are stored lower-cased; sign-in (API and admin) matches them in any case.
+        return self.get(email__iexact=email)
+
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.update(is_staff=True, is_superuser=True)
         fields.setdefault("role", Role.TRAINER)

@@ -46,7 +46,7 @@ def user_register(
             raise _invalid("role", "invite_for_clients", "An invitation code registers a client.")
         invitation = _invitation_pending_for_update(code=invite_code, path="invite_code")
         role = Role.CLIENT
-    elif role not in Role.values:
+    elif role != Role.TRAINER:  # clients join through a trainer's invitation
         raise _invalid("role", "role_required", 'Give role "trainer", or an invite_code to join as a client.')
     _validate_profile(locale=locale, timezone_name=timezone_name)
     if User.objects.filter(email__iexact=email).exists():

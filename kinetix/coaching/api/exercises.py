@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from kinetix.accounts.permissions import IsTrainer
 from kinetix.coaching import selectors, services
 from kinetix.coaching.models import Category, Equipment, Exercise, Level, Mechanics, Muscle
-from kinetix.pagination import PageNumberPagination
+from kinetix.pagination import paginated_response, paginated_schema
 
 
 class ExerciseSerializer(serializers.ModelSerializer):
@@ -64,7 +64,7 @@ def _filters(request: Request) -> dict:
         if key in request.query_params
     }
     for key in ("search", "mine"):
-        if key in request.query_params:
+        if request.query_params.get(key):  # an empty search box filters nothing
             query[key] = request.query_params[key]
     filters = ExerciseFilterSerializer(data=query)
     filters.is_valid(raise_exception=True)
@@ -90,14 +90,12 @@ class ExerciseListCreateApi(APIView):
 
     @extend_schema(
         parameters=[ExerciseFilterSerializer],
-        responses=ExerciseSerializer(many=True),
+        responses=paginated_schema(ExerciseSerializer),
         summary="The exercise library (shared plus the trainer's private exercises)",
     )
     def get(self, request: Request) -> Response:
         exercises = selectors.exercise_list(user=request.user, **_filters(request))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(exercises, request, view=self)
-        return paginator.get_paginated_response(ExerciseSerializer(page, many=True).data)
+        return paginated_response(queryset=exercises, serializer_class=ExerciseSerializer, request=request, view=self)
 
     @extend_schema(
         request=ExerciseInputSerializer, responses={201: ExerciseSerializer}, summary="Add a private exercise"

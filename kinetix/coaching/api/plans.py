@@ -10,7 +10,7 @@ from kinetix.accounts.permissions import IsClient, IsTrainer
 from kinetix.coaching import selectors, services
 from kinetix.coaching.models import PlanStatus, WeeklyPlan
 from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_plan
-from kinetix.pagination import PageNumberPagination
+from kinetix.pagination import paginated_response, paginated_schema
 
 
 @extend_schema_field(WeeklyPlanDocument)
@@ -65,7 +65,7 @@ def plan_response(plan: WeeklyPlan, status_code: int = status.HTTP_200_OK) -> Re
 class PlanListCreateApi(APIView):
     permission_classes = [IsTrainer]
 
-    @extend_schema(parameters=[PlanFilterSerializer], responses=PlanSerializer(many=True), summary="Your plans")
+    @extend_schema(parameters=[PlanFilterSerializer], responses=paginated_schema(PlanSerializer), summary="Your plans")
     def get(self, request: Request) -> Response:
         filters = PlanFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -77,9 +77,7 @@ class PlanListCreateApi(APIView):
             week_from=query.get("week_from"),
             week_to=query.get("week_to"),
         )
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(plans, request, view=self)
-        return paginator.get_paginated_response(PlanSerializer(page, many=True).data)
+        return paginated_response(queryset=plans, serializer_class=PlanSerializer, request=request, view=self)
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer}, summary="Create a draft plan")
     def post(self, request: Request) -> Response:
