@@ -5,6 +5,8 @@ class CoachingConfig(AppConfig):
     name = "kinetix.coaching"
     label = "coaching"
     verbose_name = "Coaching"
+    # Trainers write their private exercises (with muscles) and their plans (days, prescriptions);
+    # they read their clients' workouts, sets and body metrics, which only clients log.
     trainer_permissions = (
         *(
             f"coaching.{action}_{model}"

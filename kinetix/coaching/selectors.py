@@ -1,14 +1,44 @@
 """Reads of the coaching domain, each scoped to what the asking user may see."""
 
 import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 
-from kinetix.accounts.models import User
-from kinetix.accounts.selectors import client_trainer
-from kinetix.coaching.models import Exercise, ExerciseMuscle, PlanStatus, WeeklyPlan
+from kinetix.accounts.models import CoachingLink, User
+from kinetix.accounts.selectors import client_get_for_trainer, client_trainer, trainer_clients
+from kinetix.coaching.models import (
+    BodyMetric,
+    Exercise,
+    ExerciseMuscle,
+    PlanDay,
+    PlannedExercise,
+    PlanStatus,
+    SetLog,
+    WeeklyPlan,
+    WorkoutSession,
+)
 from kinetix.coaching.plan_document import plan_content_prefetch
-from kinetix.errors import NotFoundError
+from kinetix.errors import ApplicationError, FieldError, NotFoundError
 
 
 def exercises_visible(*, user: User) -> QuerySet[Exercise]:
@@ -47,7 +77,7 @@ def exercise_list(
 
 def exercise_get_for_user(*, user: User, slug_or_id: str) -> Exercise:
     """Return an exercise the user may see, by slug or id, or answer 404."""
-    lookup = Q(pk=int(slug_or_id)) if slug_or_id.isdigit() else Q(slug=slug_or_id)
+    lookup = Q(pk=int(slug_or_id)) if slug_or_id.isdecimal() else Q(slug=slug_or_id)
     exercise = exercises_visible(user=user).filter(lookup).prefetch_related("muscles").first()
     if exercise is None:
         raise NotFoundError("Exercise")
@@ -112,3 +142,301 @@ def plan_for_client_on(*, client: User, date: datetime.date) -> WeeklyPlan:
 def plan_with_content(*, plan: WeeklyPlan) -> WeeklyPlan:
     """Reload a plan with the prefetch its document needs (after a write)."""
     return WeeklyPlan.objects.prefetch_related(plan_content_prefetch()).get(pk=plan.pk)
+
+
+# Whose data -----------------------------------------------------------------------------------
+
+
+def _client_scope(*, user: User, client_id: int | None = None) -> Q:
+    """Return the filter on `client` for the data the user may read: their own, or their current clients'."""
+    if user.is_client:
+        if client_id is not None and client_id != user.pk:
+            raise NotFoundError("Client")
+        return Q(client=user)
+    if not user.is_trainer:
+        raise NotFoundError("Client")
+    if client_id is not None:
+        return Q(client=client_get_for_trainer(trainer=user, client_id=client_id))
+    return Q(client__in=trainer_clients(trainer=user).values("pk"))
+
+
+def client_get_for_user(*, user: User, client_id: int | None) -> User:
+    """Return the client whose data the user asks for: themselves, or (required) one of a trainer's clients."""
+    if user.is_client:
+        if client_id is not None and client_id != user.pk:
+            raise NotFoundError("Client")
+        return user
+    if client_id is None:
+        message = "Name the client whose data you want."
+        raise ApplicationError("invalid", message, errors=[FieldError("client", "required", message)])
+    return client_get_for_trainer(trainer=user, client_id=client_id)
+
+
+# Workouts -------------------------------------------------------------------------------------
+
+LOGGABLE_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.ARCHIVED)
+
+
+def plan_days_for_client(*, client: User) -> QuerySet[PlanDay]:
+    """Return the days of the plans published to the client (active or archived), which workouts may fulfil."""
+    return PlanDay.objects.filter(plan__client=client, plan__status__in=LOGGABLE_PLAN_STATUSES)
+
+
+def planned_exercises_for_client(*, client: User) -> QuerySet[PlannedExercise]:
+    """Return the prescriptions of the plans published to the client, which logged sets may fulfil."""
+    return PlannedExercise.objects.filter(day__plan__client=client, day__plan__status__in=LOGGABLE_PLAN_STATUSES)
+
+
+def _sets_prefetch() -> Prefetch:
+    sets = SetLog.objects.select_related("exercise").only(
+        *[f.name for f in SetLog._meta.concrete_fields], "exercise__slug", "exercise__name"
+    )
+    return Prefetch("sets", queryset=sets)
+
+
+def workout_list(
+    *,
+    user: User,
+    client_id: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[WorkoutSession]:
+    """Return the workouts the user may read, newest first, each with its sets prefetched."""
+    workouts = WorkoutSession.objects.filter(_client_scope(user=user, client_id=client_id))
+    if date_from:
+        workouts = workouts.filter(date__gte=date_from)
+    if date_to:
+        workouts = workouts.filter(date__lte=date_to)
+    return workouts.order_by("-date", "-id").prefetch_related(_sets_prefetch())
+
+
+def workout_get_for_user(*, user: User, workout_id: int) -> WorkoutSession:
+    """Return a workout of the user's own or of a trainer's current client, with its sets, or answer 404."""
+    workout = (
+        WorkoutSession.objects.filter(_client_scope(user=user), pk=workout_id)
+        .prefetch_related(_sets_prefetch())
+        .first()
+    )
+    if workout is None:
+        raise NotFoundError("Workout")
+    return workout
+
+
+# Body metrics ---------------------------------------------------------------------------------
+
+
+def body_metric_list(
+    *,
+    user: User,
+    client_id: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[BodyMetric]:
+    """Return the body metrics the user may read, newest date first."""
+    metrics = BodyMetric.objects.filter(_client_scope(user=user, client_id=client_id))
+    if date_from:
+        metrics = metrics.filter(date__gte=date_from)
+    if date_to:
+        metrics = metrics.filter(date__lte=date_to)
+    return metrics.order_by("-date", "client_id")
+
+
+# Progress -------------------------------------------------------------------------------------
+
+E1RM_FORMULA = "epley"
+E1RM_REPS = (1, 12)
+DAY = datetime.timedelta(days=1)
+WEEK = datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Compliance:
+    planned_sessions: int
+    completed_sessions: int
+
+    @property
+    def compliance(self) -> float | None:
+        """The share of planned sessions done, or None when nothing was planned."""
+        return round(self.completed_sessions / self.planned_sessions, 3) if self.planned_sessions else None
+
+    def as_dict(self) -> dict:
+        return {
+            "planned_sessions": self.planned_sessions,
+            "completed_sessions": self.completed_sessions,
+            "compliance": self.compliance,
+        }
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    date: datetime.date
+    plan_day_id: int
+
+
+def _planned_sessions(
+    *, client_ids: list[int], start: datetime.date, end: datetime.date
+) -> dict[int, list[PlannedSession]]:
+    """Return each client's sessions planned by active plans on the dates from `start` to `end`, in one query."""
+    days = PlanDay.objects.filter(
+        plan__client_id__in=client_ids,
+        plan__status=PlanStatus.ACTIVE,
+        plan__week_start__gt=start - WEEK,
+        plan__week_start__lte=end,
+    ).values_list("id", "weekday", "plan__client_id", "plan__week_start")
+    sessions: dict[int, list[PlannedSession]] = defaultdict(list)
+    for day_id, weekday, client_id, week_start in days:
+        # The day's date is the one of the plan's seven whose ISO weekday it names.
+        date = week_start + (weekday - week_start.isoweekday()) % 7 * DAY
+        if start <= date <= end:
+            sessions[client_id].append(PlannedSession(date, day_id))
+    return sessions
+
+
+@dataclass
+class _Done:
+    dates: set[datetime.date] = field(default_factory=set)
+    plan_day_ids: set[int] = field(default_factory=set)
+
+
+def _workouts_done(
+    *, client_ids: list[int], start: datetime.date, end: datetime.date, plan_day_ids: set[int]
+) -> dict[int, _Done]:
+    """Return the dates each client trained from `start` to `end`, and the plan days their workouts fulfil."""
+    workouts = (
+        WorkoutSession.objects.filter(client_id__in=client_ids)
+        .filter(Q(date__gte=start, date__lte=end) | Q(plan_day_id__in=plan_day_ids))
+        .values_list("client_id", "date", "plan_day_id")
+    )
+    done: dict[int, _Done] = defaultdict(_Done)
+    for client_id, date, plan_day_id in workouts:
+        done[client_id].dates.add(date)
+        if plan_day_id:
+            done[client_id].plan_day_ids.add(plan_day_id)
+    return done
+
+
+def _compliance(planned: list[PlannedSession], done: _Done) -> Compliance:
+    completed = sum(1 for s in planned if s.date in done.dates or s.plan_day_id in done.plan_day_ids)
+    return Compliance(planned_sessions=len(planned), completed_sessions=completed)
+
+
+def personal_records(*, client: User) -> list[dict]:
+    """Return the client's best estimated one-rep max per exercise (Epley) with the set that achieved it."""
+    low, high = E1RM_REPS
+    # Epley: load * (1 + reps / 30); a single is its own load.
+    estimate = Case(
+        When(reps=1, then=Cast("load_kg", FloatField())),
+        default=F("load_kg") * (Value(30.0) + F("reps")) / Value(30.0),
+        output_field=FloatField(),
+    )
+    best_first = Window(
+        RowNumber(),
+        partition_by=[F("exercise_id")],
+        order_by=[F("estimated_1rm").desc(), F("session__date").asc(), F("id").asc()],
+    )
+    records = (
+        SetLog.objects.filter(session__client=client, reps__gte=low, reps__lte=high, load_kg__gt=0)
+        .annotate(estimated_1rm=estimate, rank=best_first)
+        .filter(rank=1)
+        .values("exercise__slug", "exercise__name", "estimated_1rm", "load_kg", "reps", "session__date")
+    )
+    return sorted(
+        (
+            {
+                "exercise": record["exercise__slug"],
+                "name": record["exercise__name"],
+                "estimated_1rm_kg": round(record["estimated_1rm"], 2),
+                "load_kg": float(record["load_kg"]),
+                "reps": record["reps"],
+                "date": record["session__date"],
+            }
+            for record in records
+        ),
+        key=lambda record: (record["name"], record["exercise"]),
+    )
+
+
+def progress_summary(*, client: User, weeks: int = 8) -> dict:
+    """Return the client's last `weeks` ISO weeks (compliance, sets, tonnage), records and latest body metrics."""
+    today = client.local_today()
+    this_monday = today - today.weekday() * DAY
+    mondays = [this_monday - n * WEEK for n in reversed(range(weeks))]
+    start, end = mondays[0], this_monday + 6 * DAY
+
+    planned = _planned_sessions(client_ids=[client.pk], start=start, end=end)[client.pk]
+    plan_day_ids = {session.plan_day_id for session in planned}
+    done = _workouts_done(client_ids=[client.pk], start=start, end=end, plan_day_ids=plan_day_ids)[client.pk]
+    volume_by_date = (
+        SetLog.objects.filter(session__client=client, session__date__gte=start, session__date__lte=end)
+        .values("session__date")
+        .annotate(sets=Count("id"), tonnage=Sum(F("reps") * F("load_kg"), output_field=DecimalField()))
+        .values_list("session__date", "sets", "tonnage")
+    )
+    volume: dict[datetime.date, list] = {monday: [0, Decimal(0)] for monday in mondays}
+    for date, sets, tonnage in volume_by_date:
+        week = volume[date - date.weekday() * DAY]
+        week[0] += sets
+        week[1] += Decimal(tonnage or 0)
+
+    def week_summary(monday: datetime.date) -> dict:
+        in_week = [s for s in planned if monday <= s.date < monday + WEEK]
+        sets, tonnage = volume[monday]
+        return {"week_start": monday, **_compliance(in_week, done).as_dict(), "sets": sets, "tonnage_kg": tonnage}
+
+    return {
+        "client": client.pk,
+        "weeks": [week_summary(monday) for monday in mondays],
+        "personal_records": personal_records(client=client),
+        "e1rm_formula": E1RM_FORMULA,
+        "latest_body_metrics": BodyMetric.objects.filter(client=client).order_by("-date").first(),
+    }
+
+
+# Clients --------------------------------------------------------------------------------------
+
+
+def client_list(*, trainer: User) -> QuerySet[User]:
+    """Return the trainer's current clients by name, each with when coaching began and their last workout date."""
+    link = CoachingLink.objects.filter(trainer=trainer, client=OuterRef("pk"), ended_at__isnull=True)
+    last_workout = WorkoutSession.objects.filter(client=OuterRef("pk")).order_by("-date")
+    return (
+        trainer_clients(trainer=trainer)
+        .annotate(
+            since=Subquery(link.values("started_at")[:1]),
+            last_workout_date=Subquery(last_workout.values("date")[:1]),
+        )
+        .order_by("full_name", "email", "pk")
+    )
+
+
+def clients_with_last_week(*, clients: Sequence[User]) -> Sequence[User]:
+    """Attach to each client the last seven days' compliance and today's active plan, in three queries for all."""
+    if not clients:
+        return clients
+    today = {client.pk: client.local_today() for client in clients}
+    ids = list(today)
+    first, last = min(today.values()) - 6 * DAY, max(today.values())
+    planned = _planned_sessions(client_ids=ids, start=first, end=last)
+    done = _workouts_done(
+        client_ids=ids, start=first, end=last, plan_day_ids={s.plan_day_id for p in planned.values() for s in p}
+    )
+    plans = WeeklyPlan.objects.filter(
+        client_id__in=ids, status=PlanStatus.ACTIVE, week_start__gt=first - WEEK, week_start__lte=last
+    ).values("id", "client_id", "week_start")
+    active: dict[int, dict] = {}
+    for plan in plans:
+        if plan["week_start"] <= today[plan["client_id"]] < plan["week_start"] + WEEK:
+            active[plan["client_id"]] = {"id": plan["id"], "week_start": plan["week_start"]}
+    for client in clients:
+        window = [s for s in planned.get(client.pk, []) if today[client.pk] - 6 * DAY <= s.date <= today[client.pk]]
+        client.last_week_compliance = _compliance(window, done.get(client.pk, _Done())).as_dict()
+        client.active_plan = active.get(client.pk)
+    return clients
+
+
+def client_overview_get(*, trainer: User, client_id: int) -> User:
+    """Return one of the trainer's current clients with the overview of `client_list`, or answer 404."""
+    client = client_list(trainer=trainer).filter(pk=client_id).first()
+    if client is None:
+        raise NotFoundError("Client")
+    return clients_with_last_week(clients=[client])[0]

@@ -1,17 +1,30 @@
 """Writes of the coaching domain; each service is one transaction."""
 
 import datetime
-from typing import Any
+import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
 
-from django.db import transaction
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt
+from pydantic import ValidationError as PydanticValidationError
 
 from kinetix.accounts.models import User
 from kinetix.accounts.selectors import client_get_for_trainer
 from kinetix.coaching import selectors
 from kinetix.coaching.models import (
+    LOAD_KG,
+    LOGGED_REPS,
+    NOTES_LENGTH,
+    RPE,
+    SET_NUMBER,
+    SETS_PER_WORKOUT,
+    BodyMetric,
     Exercise,
     ExerciseMuscle,
     PlanDay,
@@ -19,6 +32,7 @@ from kinetix.coaching.models import (
     PlanStatus,
     SetLog,
     WeeklyPlan,
+    WorkoutSession,
 )
 from kinetix.coaching.plan_document import ValidatedPlan, document_validate
 from kinetix.errors import ApplicationError, FieldError
@@ -30,7 +44,11 @@ WEEK = datetime.timedelta(days=7)
 
 
 def _unique_slug(name: str) -> str:
-    base = slugify(name)[:70] or "exercise"
+    # Plan documents accept only lower-case words joined by single hyphens, and an all-digit
+    # slug would be read as an id in URLs.
+    base = re.sub(r"[-_]+", "-", slugify(name))[:70].strip("-")
+    if not base or base.isdecimal():
+        base = f"exercise-{base}" if base else "exercise"
     taken = set(Exercise.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, suffix = base, 2
     while slug in taken:
@@ -211,3 +229,279 @@ def plan_archive(*, plan: WeeklyPlan) -> WeeklyPlan:
     plan.status = PlanStatus.ARCHIVED
     plan.save(update_fields=["status", "updated_at"])
     return plan
+
+
+# Shared checks ---------------------------------------------------------------------------------
+
+
+def _path_key(error: FieldError) -> tuple:
+    # Order errors as a reader would: sets.2 before sets.10.
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in error.path.split("."))
+
+
+def _field_bounds(model: type[models.Model], name: str) -> tuple[Any, Any]:
+    """Return the tightest (low, high) that the model field's validators allow."""
+    validators = model._meta.get_field(name).validators
+    lows = [v.limit_value for v in validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in validators if isinstance(v, MaxValueValidator)]
+    return max(lows, default=None), min(highs, default=None)
+
+
+def _range_error(path: str, value: Any, low: Any, high: Any) -> FieldError | None:
+    # The same codes pydantic gives, so that every bound breaks with one vocabulary.
+    if low is not None and value < low:
+        return FieldError(path, "greater_than_equal", f"Must be at least {low}.")
+    if high is not None and value > high:
+        return FieldError(path, "less_than_equal", f"Must be at most {high}.")
+    return None
+
+
+def _date_errors(*, client: User, date: datetime.date) -> list[FieldError]:
+    latest = client.local_today() + datetime.timedelta(days=1)
+    if date > latest:
+        return [FieldError("date", "date_in_future", f"The date may not be after {latest} (tomorrow where you are).")]
+    return []
+
+
+def _notes_errors(notes: str) -> list[FieldError]:
+    if len(notes) > NOTES_LENGTH:
+        return [FieldError("notes", "string_too_long", f"At most {NOTES_LENGTH} characters.")]
+    return []
+
+
+def _client_only(user: User, action: str) -> None:
+    if not user.is_client:
+        raise ApplicationError("client_only", f"Only clients {action}.", status_code=403)
+
+
+# Workouts --------------------------------------------------------------------------------------
+
+EXERCISE_REFERENCE_LENGTH = Exercise._meta.get_field("slug").max_length
+
+
+def _exercise_reference(value: Any) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, int | str) or (isinstance(value, str) and not value):
+        raise ValueError("Give the exercise's slug or its integer id.")
+    if isinstance(value, str) and len(value) > EXERCISE_REFERENCE_LENGTH:
+        raise ValueError(f"An exercise slug has at most {EXERCISE_REFERENCE_LENGTH} characters.")
+    return value
+
+
+class LoggedSetInput(BaseModel):
+    """One set a client performed, as logged; `exercise` is a slug (preferred) or an id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: Annotated[int | str, PlainValidator(_exercise_reference, json_schema_input_type=int | str)] = Field(
+        description="Slug (preferred) or id of an exercise in your library."
+    )
+    planned_exercise: StrictInt | None = Field(
+        default=None, description="Id of the prescription this set fulfils (from `me/plan/`)."
+    )
+    set_number: int = Field(ge=SET_NUMBER[0], le=SET_NUMBER[1])
+    reps: int = Field(ge=LOGGED_REPS[0], le=LOGGED_REPS[1])
+    load_kg: float = Field(
+        ge=LOAD_KG[0], le=LOAD_KG[1], allow_inf_nan=False, description="0 for bodyweight; kept to 0.01 kg."
+    )
+    rpe: float | None = Field(default=None, ge=RPE[0], le=RPE[1], allow_inf_nan=False, description="Effort, 1 to 10.")
+
+
+def _decimal(value: float | Decimal, places: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _sets_parse(sets: Any) -> tuple[list[LoggedSetInput | None], list[FieldError]]:
+    if not isinstance(sets, list):
+        return [], [FieldError("sets", "list_type", "Give the sets as a list.")]
+    low, high = SETS_PER_WORKOUT
+    if not low <= len(sets) <= high:
+        code = "too_short" if len(sets) < low else "too_long"
+        return [], [FieldError("sets", code, f"A workout has {low} to {high} sets.")]
+    parsed: list[LoggedSetInput | None] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(sets):
+        try:
+            parsed.append(LoggedSetInput.model_validate(raw))
+        except PydanticValidationError as exc:
+            parsed.append(None)
+            errors += [
+                FieldError(".".join(["sets", str(index), *map(str, e["loc"])]), e["type"], e["msg"])
+                for e in exc.errors(include_url=False)
+            ]
+    return parsed, errors
+
+
+def _raw_reference(raw: Any, key: str, validate: Callable[[Any], Any]) -> Any:
+    # Read a reference from a set that failed validation, so that it is checked all the same.
+    try:
+        return validate(raw.get(key)) if isinstance(raw, dict) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _possible_ids(ids: set[int]) -> set[int]:
+    # No row has an id beyond the 64-bit range, and SQLite refuses to even compare with one.
+    low, high = connection.ops.integer_field_range("BigIntegerField")
+    return {id_ for id_ in ids if low <= id_ <= high}
+
+
+def _planned_reference(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@transaction.atomic
+def workout_log_create(
+    *,
+    client: User,
+    date: datetime.date,
+    sets: list[dict],
+    plan_day_id: int | None = None,
+    notes: str = "",
+    duration_minutes: int | None = None,
+) -> WorkoutSession:
+    """Store a workout the client did with its sets, or refuse it whole with every error and its path."""
+    _client_only(client, "log workouts")
+    errors = _date_errors(client=client, date=date) + _notes_errors(notes)
+    if duration_minutes is not None:
+        error = _range_error("duration_minutes", duration_minutes, *_field_bounds(WorkoutSession, "duration_minutes"))
+        errors += [error] if error else []
+
+    plan_day = None
+    if plan_day_id is not None:
+        plan_day = selectors.plan_days_for_client(client=client).filter(pk=plan_day_id).first()
+        if plan_day is None:
+            errors.append(FieldError("plan_day", "unknown_plan_day", "No such day in your plans."))
+
+    parsed, set_errors = _sets_parse(sets)
+    errors += set_errors
+    raw_sets = sets if parsed else []
+    exercise_refs = [
+        item.exercise if item else _raw_reference(raw, "exercise", _exercise_reference)
+        for item, raw in zip(parsed, raw_sets, strict=True)
+    ]
+    planned_refs = [
+        item.planned_exercise if item else _raw_reference(raw, "planned_exercise", _planned_reference)
+        for item, raw in zip(parsed, raw_sets, strict=True)
+    ]
+
+    slugs = {ref for ref in exercise_refs if isinstance(ref, str)}
+    ids = {ref for ref in exercise_refs if isinstance(ref, int)} | {int(s) for s in slugs if s.isdecimal()}
+    visible = selectors.exercises_visible(user=client).filter(Q(slug__in=slugs) | Q(pk__in=_possible_ids(ids)))
+    by_slug = dict(visible.values_list("slug", "id"))
+    known_ids = set(by_slug.values())
+
+    def exercise_id(ref: int | str | None) -> int | None:
+        if isinstance(ref, str) and ref in by_slug:
+            return by_slug[ref]
+        number = int(ref) if isinstance(ref, int) or (isinstance(ref, str) and ref.isdecimal()) else None
+        return number if number in known_ids else None
+
+    planned_ids = _possible_ids({ref for ref in planned_refs if ref is not None})
+    planned_days = dict(
+        selectors.planned_exercises_for_client(client=client).filter(pk__in=planned_ids).values_list("id", "day_id")
+    )
+    for index, (exercise_ref, planned_ref) in enumerate(zip(exercise_refs, planned_refs, strict=True)):
+        if exercise_ref is not None and exercise_id(exercise_ref) is None:
+            message = f"No exercise {exercise_ref!r} in your library."
+            errors.append(FieldError(f"sets.{index}.exercise", "unknown_exercise", message))
+        if planned_ref is None:
+            continue
+        if planned_ref not in planned_days:
+            message = "No such prescription in your plans."
+            errors.append(FieldError(f"sets.{index}.planned_exercise", "unknown_planned_exercise", message))
+        elif plan_day is not None and planned_days[planned_ref] != plan_day.pk:
+            message = "This prescription belongs to another day than plan_day."
+            errors.append(FieldError(f"sets.{index}.planned_exercise", "not_in_plan_day", message))
+
+    if errors:
+        raise ApplicationError("invalid", "The workout has invalid fields.", errors=sorted(errors, key=_path_key))
+
+    workout = WorkoutSession.objects.create(
+        client=client, date=date, plan_day=plan_day, notes=notes, duration_minutes=duration_minutes
+    )
+    SetLog.objects.bulk_create(
+        [
+            SetLog(
+                session=workout,
+                exercise_id=exercise_id(item.exercise),
+                planned_exercise_id=item.planned_exercise,
+                set_number=item.set_number,
+                reps=item.reps,
+                load_kg=_decimal(item.load_kg, 2),
+                rpe=None if item.rpe is None else _decimal(item.rpe, 1),
+            )
+            for item in parsed
+        ]
+    )
+    return workout
+
+
+@transaction.atomic
+def workout_delete(*, workout: WorkoutSession) -> None:
+    """Delete a logged workout with its sets."""
+    workout.delete()
+
+
+# Body metrics ----------------------------------------------------------------------------------
+
+BODY_MEASUREMENTS = ("weight_kg", "body_fat_pct", "waist_cm", "resting_heart_rate")
+
+
+def _measurement(name: str, value: Any) -> tuple[Any, FieldError | None]:
+    """Return the value as stored (rounded to the field's precision), or the error that refuses it."""
+    field = BodyMetric._meta.get_field(name)
+    if isinstance(field, models.DecimalField):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            return None, FieldError(name, "number_type", "Give a number.")
+        value = Decimal(str(value))
+        if not value.is_finite():
+            return None, FieldError(name, "finite_number", "Give a finite number.")
+    elif isinstance(value, bool) or not isinstance(value, int):
+        return None, FieldError(name, "int_type", "Give a whole number.")
+    error = _range_error(name, value, *_field_bounds(BodyMetric, name))
+    if error or not isinstance(field, models.DecimalField):
+        return value, error
+    return _decimal(value, field.decimal_places), None
+
+
+@transaction.atomic
+def body_metric_record(
+    *,
+    client: User,
+    date: datetime.date,
+    weight_kg: Decimal | float | None = None,
+    body_fat_pct: Decimal | float | None = None,
+    waist_cm: Decimal | float | None = None,
+    resting_heart_rate: int | None = None,
+    notes: str = "",
+) -> tuple[BodyMetric, bool]:
+    """Record the client's measurements on a date; a later record that day replaces the values it gives."""
+    _client_only(client, "record body metrics")
+    given = {
+        name: value
+        for name, value in zip(BODY_MEASUREMENTS, (weight_kg, body_fat_pct, waist_cm, resting_heart_rate), strict=True)
+        if value is not None
+    }
+    if not given:
+        message = f"Give at least one measurement: {', '.join(BODY_MEASUREMENTS)}."
+        raise ApplicationError("measurement_required", message)
+    errors = _date_errors(client=client, date=date) + _notes_errors(notes)
+    for name, value in given.items():
+        given[name], error = _measurement(name, value)
+        errors += [error] if error else []
+    if errors:
+        raise ApplicationError("invalid", "The body metrics have invalid fields.", errors=errors)
+
+    metric = BodyMetric.objects.select_for_update().filter(client=client, date=date).first()
+    if metric is None:
+        try:
+            with transaction.atomic():
+                return BodyMetric.objects.create(client=client, date=date, notes=notes, **given), True
+        except IntegrityError:  # a concurrent record for the same day won; update it instead
+            metric = BodyMetric.objects.select_for_update().get(client=client, date=date)
+    for name, value in given.items():
+        setattr(metric, name, value)
+    if notes:
+        metric.notes = notes
+    metric.save(update_fields=[*given, "notes"])
+    return metric, False

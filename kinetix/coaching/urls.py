@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kinetix.coaching.api import exercises, plans
+from kinetix.coaching.api import clients, exercises, plans, progress, workouts
 
 urlpatterns = [
     path("exercises/", exercises.ExerciseListCreateApi.as_view(), name="exercises"),
@@ -10,4 +10,10 @@ urlpatterns = [
     path("plans/<int:plan_id>/activate/", plans.PlanActivateApi.as_view(), name="plan-activate"),
     path("plans/<int:plan_id>/archive/", plans.PlanArchiveApi.as_view(), name="plan-archive"),
     path("me/plan/", plans.MyPlanApi.as_view(), name="my-plan"),
+    path("workouts/", workouts.WorkoutListCreateApi.as_view(), name="workouts"),
+    path("workouts/<int:workout_id>/", workouts.WorkoutDetailApi.as_view(), name="workout-detail"),
+    path("progress/body-metrics/", progress.BodyMetricListCreateApi.as_view(), name="body-metrics"),
+    path("progress/summary/", progress.ProgressSummaryApi.as_view(), name="progress-summary"),
+    path("clients/", clients.ClientListApi.as_view(), name="clients"),
+    path("clients/<int:client_id>/", clients.ClientDetailApi.as_view(), name="client-detail"),
 ]

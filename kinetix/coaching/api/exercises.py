@@ -89,6 +89,7 @@ class ExerciseListCreateApi(APIView):
         return [IsTrainer()] if self.request.method == "POST" else super().get_permissions()
 
     @extend_schema(
+        operation_id="exercises_list",
         parameters=[ExerciseFilterSerializer],
         responses=paginated_schema(ExerciseSerializer),
         summary="The exercise library (shared plus the trainer's private exercises)",

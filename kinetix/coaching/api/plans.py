@@ -65,7 +65,12 @@ def plan_response(plan: WeeklyPlan, status_code: int = status.HTTP_200_OK) -> Re
 class PlanListCreateApi(APIView):
     permission_classes = [IsTrainer]
 
-    @extend_schema(parameters=[PlanFilterSerializer], responses=paginated_schema(PlanSerializer), summary="Your plans")
+    @extend_schema(
+        operation_id="plans_list",
+        parameters=[PlanFilterSerializer],
+        responses=paginated_schema(PlanSerializer),
+        summary="Your plans",
+    )
     def get(self, request: Request) -> Response:
         filters = PlanFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
