@@ -4,7 +4,8 @@ import datetime
 import random
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
@@ -13,7 +14,7 @@ from kinetix.accounts.models import Role, User
 from kinetix.coaching import services
 from kinetix.coaching.models import BodyMetric, Exercise, PlanDay, WeeklyPlan, WorkoutSession
 
-PASSWORD = "kinetix-demo-2026"
+PASSWORD = "kinetix-demo-2026"  # noqa: S105 - published demo logins, refused outside DEBUG
 TRAINER = ("coach@kinetix.test", "Maja Coach")
 CLIENTS = [
     # e-mail, name, locale, time zone, equipment, split
@@ -55,6 +56,8 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo trainer and clients with current plans and logged workouts."
 
     def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates logins with a published password; it runs only with DJANGO_DEBUG on.")
         with transaction.atomic():
             trainer = self._user(TRAINER[0], TRAINER[1], Role.TRAINER)
             if not User.objects.filter(email="admin@kinetix.test").exists():
