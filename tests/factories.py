@@ -167,6 +167,7 @@ def plan_document(slugs: list[str], *, days: int = 3, per_day: int | None = None
             {
                 "weekday": weekday,
                 "title": f"Day {weekday}",
+                "notes": "",
                 "exercises": [
                     {
                         "exercise": slugs[index % len(slugs)],
@@ -187,3 +188,11 @@ def plan_document(slugs: list[str], *, days: int = 3, per_day: int | None = None
     }
     document.update(overrides)
     return document
+
+
+class SuperuserFactory(UserFactory):
+    """A superuser (a trainer by role, as `createsuperuser` makes one)."""
+
+    role = Role.TRAINER
+    is_staff = True
+    is_superuser = True

@@ -6,9 +6,10 @@ class AccountsConfig(AppConfig):
     name = "kinetix.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+    # Trainers look up their clients, and invite (and revoke: "change") new ones; coaching links
+    # are made by accepting an invitation, so the admin of links is for superusers only.
     trainer_permissions = (
         "accounts.view_user",
-        "accounts.view_coachinglink",
         "accounts.view_invitation",
         "accounts.add_invitation",
         "accounts.change_invitation",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseModelFormSet, modelform_defines_fields, modelformset_factory
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -120,6 +121,11 @@ class ExerciseAdmin(TrainerScopedAdmin, admin.ModelAdmin):
     def get_list_display(self, request: HttpRequest):
         return (*self.list_display, "owner") if request.user.is_superuser else self.list_display
 
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "owner":  # only a superuser sees the field: the owner is a trainer, or none (shared)
+            kwargs["queryset"] = User.objects.filter(role=Role.TRAINER)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description="library", ordering="owner")
     def library(self, exercise: Exercise) -> str:
         return "Shared" if exercise.owner_id is None else "Private"
@@ -162,11 +168,8 @@ class PlanDayInline(TrainerScopedAdmin, admin.TabularInline):
     form = PlanDayForm
     trainer_lookup = "plan__trainer"
     fields = ("weekday", "title", "notes")
-    max_num = DAYS_PER_PLAN[1]
+    min_num, max_num, extra = DAYS_PER_PLAN[0], DAYS_PER_PLAN[1], 0
     formfield_overrides = COMPACT_TEXT
-
-    def get_extra(self, request: HttpRequest, obj: WeeklyPlan | None = None, **kwargs) -> int:
-        return 1 if obj is None else 0
 
 
 class PlannedExerciseForm(forms.ModelForm):
@@ -202,13 +205,20 @@ class PrescriptionFormSet(BaseModelFormSet):
     def get_default_prefix(cls) -> str:
         return "prescriptions"
 
+    @cached_property
+    def _days(self) -> QuerySet[PlanDay]:
+        return PlanDay.objects.filter(plan=self.instance) if self.instance.pk else PlanDay.objects.none()
+
+    @cached_property
+    def _day_choices(self) -> list[tuple[str | int, str]]:
+        # Listed once for the whole table rather than queried again for every row's select.
+        return [("", "---------"), *((day.pk, f"{_weekday(day.weekday)}: {day}") for day in self._days)]
+
     def add_fields(self, form: forms.ModelForm, index: int | None) -> None:
         super().add_fields(form, index)
         if "day" in form.fields:
-            form.fields["day"].queryset = (
-                PlanDay.objects.filter(plan=self.instance) if self.instance.pk else PlanDay.objects.none()
-            )
-            form.fields["day"].label_from_instance = lambda day: f"{_weekday(day.weekday)}: {day}"
+            form.fields["day"].queryset = self._days
+            form.fields["day"].widget.choices = self._day_choices
         if "exercise" in form.fields and self.instance.pk:
             form.fields["exercise"].queryset = exercises_visible(user=self.instance.trainer)
 
@@ -257,6 +267,7 @@ class PlannedExerciseInline(TrainerScopedAdmin, admin.TabularInline):
     fields = PRESCRIPTION_FIELDS
     autocomplete_fields = ("exercise",)
     extra = 1
+    max_num = DAYS_PER_PLAN[1] * EXERCISES_PER_DAY[1]
     verbose_name = "prescribed exercise"
     formfield_overrides = COMPACT_TEXT
 
@@ -305,7 +316,7 @@ class WeeklyPlanAdmin(TrainerScopedAdmin, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("trainer", "client", "week_start", "status", "activated_at")}),
         ("Content", {"fields": ("title", "goal", "level", "notes")}),
-        ("The plan as its client sees it", {"fields": ("overview",)}),
+        ("Plan document", {"fields": ("overview",)}),
     )
     list_display = ("title", "client", "week_start", "status", "goal", "level", "updated_at")
     list_filter = ("status", "week_start", "client", "goal", "level")

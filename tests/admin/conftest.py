@@ -1,0 +1,31 @@
+import pytest
+from django.test import Client
+
+from tests.factories import SuperuserFactory
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperuserFactory()
+
+
+@pytest.fixture
+def browser_as():
+    """Return a Django test client signed in to the admin as the given user."""
+
+    def make(user) -> Client:
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    # Admin pages link static files; the test settings keep production's manifest storage,
+    # which only knows files after collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
