@@ -247,6 +247,10 @@ def test_paginated_lists_are_documented_as_pages(schema):
 def collected_static(settings, tmp_path):
     """Collect static files the way a production build does (hashed names, a manifest)."""
     settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", "--noinput", verbosity=0)
     return tmp_path
 

@@ -20,12 +20,3 @@ def browser_as():
 
     return make
 
-
-@pytest.fixture(autouse=True)
-def _static_files_without_manifest(settings):
-    # Admin pages link static files; the test settings keep production's manifest storage,
-    # which only knows files after collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
