@@ -15,6 +15,8 @@ urlpatterns = [
     # Unknown /api/ routes answer JSON, never an HTML error page.
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    # Operational endpoints live outside /api/: probes and scrapers, not API clients.
+    path("", include("monitoring.urls")),
 ]
 
 handler500 = "kinetix.errors.server_error"
