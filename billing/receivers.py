@@ -1,0 +1,48 @@
+"""Receivers of dj-stripe's webhook signals: the one hook dj-stripe leaves us. Each calls one service.
+
+dj-stripe's own receivers run first (they are connected first): they verify nothing more but
+re-fetch the event's object from Stripe and sync it, so what these see is Stripe's current
+state, whatever order the events came in.
+"""
+
+from typing import Any
+
+from djstripe.models import Event
+
+from billing import services
+
+
+def account_refresh(sender: type[Event], event: Event, **kwargs: Any) -> None:
+    services.billing_account_sync(customer=event.customer)
+
+
+def invoice_paid(sender: type[Event], event: Event, **kwargs: Any) -> None:
+    services.invoice_paid_record(invoice_id=event.data["object"]["id"])
+
+
+def invoice_payment_failed(sender: type[Event], event: Event, **kwargs: Any) -> None:
+    services.invoice_payment_failed_record(invoice_id=event.data["object"]["id"])
+
+
+def charge_refunded(sender: type[Event], event: Event, **kwargs: Any) -> None:
+    services.charge_refunds_sync(charge_id=event.data["object"]["id"])
+
+
+RECEIVERS = {
+    "checkout.session.completed": account_refresh,
+    "customer.subscription.created": account_refresh,
+    "customer.subscription.updated": account_refresh,
+    "customer.subscription.deleted": account_refresh,
+    "customer.subscription.paused": account_refresh,
+    "customer.subscription.resumed": account_refresh,
+    "customer.subscription.pending_update_applied": account_refresh,
+    "customer.subscription.pending_update_expired": account_refresh,
+    "subscription_schedule.created": account_refresh,
+    "subscription_schedule.updated": account_refresh,
+    "subscription_schedule.released": account_refresh,
+    "subscription_schedule.canceled": account_refresh,
+    "subscription_schedule.completed": account_refresh,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
+    "charge.refunded": charge_refunded,
+}

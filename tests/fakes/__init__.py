@@ -1,0 +1,1 @@
+"""Fakes of the services outside the machine, each a real server on loopback speaking its protocol."""
