@@ -40,6 +40,9 @@ SENSITIVE_QUERY = re.compile(
     r"([?&](?:[^=&\s]*(?:token|password|secret|key|signature)[^=&\s]*|access|refresh|code)=)[^&\s]*",
     re.IGNORECASE,
 )
+# For scrubbers that drop query strings whole (Sentry): a `?name=value...` tail, and the keys that hold one.
+QUERY_STRING = re.compile(r"\?[^\s'\"<>#?]*=[^\s'\"<>#]*")
+QUERY_STRING_KEYS = {"query_string", "http.query"}
 
 
 def is_sensitive_key(key: object) -> bool:
@@ -47,15 +50,33 @@ def is_sensitive_key(key: object) -> bool:
     return name in SENSITIVE_KEYS or any(part in name for part in SENSITIVE_KEY_PARTS)
 
 
-def redact_value(value: Any) -> Any:
-    """Return `value` with every credential-looking part replaced, walking dicts and lists."""
+def redact_value(value: Any, *, drop_query_strings: bool = False) -> Any:
+    """Return `value` with every credential-looking part replaced, walking dicts and lists.
+
+    With `drop_query_strings`, every query string goes too, not only its credential-named parameters.
+    """
     if isinstance(value, str):
-        return SENSITIVE_QUERY.sub(r"\1" + REDACTED, SENSITIVE_VALUE.sub(REDACTED, value))
+        value = SENSITIVE_QUERY.sub(r"\1" + REDACTED, SENSITIVE_VALUE.sub(REDACTED, value))
+        return QUERY_STRING.sub("?" + REDACTED, value) if drop_query_strings else value
     if isinstance(value, dict):
-        return {k: REDACTED if is_sensitive_key(k) else redact_value(v) for k, v in value.items()}
+        return {k: _redact_item(k, v, drop_query_strings=drop_query_strings) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v) for v in value)
-    return value
+        return type(value)(redact_value(v, drop_query_strings=drop_query_strings) for v in value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Any other object is written as its repr, which may hold a secret: Django's request in django.request's
+    # lines reads `<WSGIRequest: GET '/path?token=...'>`. Keep the object only when its repr is clean.
+    text = repr(value)
+    redacted = redact_value(text, drop_query_strings=drop_query_strings)
+    return value if redacted == text else redacted
+
+
+def _redact_item(key: Any, value: Any, *, drop_query_strings: bool) -> Any:
+    if is_sensitive_key(key) or (drop_query_strings and key in QUERY_STRING_KEYS):
+        return REDACTED
+    if key == "exc_info":  # the console renderer formats it; the JSON pipeline has made it a string already
+        return value
+    return redact_value(value, drop_query_strings=drop_query_strings)
 
 
 def redact_secrets(logger: Any, method_name: str, event_dict: dict) -> dict:

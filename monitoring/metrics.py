@@ -1,15 +1,19 @@
 """Kinetix's own Prometheus metrics; django-prometheus measures requests, the database and migrations.
 
 Other apps count through here (`monitoring.metrics.SOME_COUNTER.labels(...).inc()`), so every
-business metric is declared in one place, under the `kinetix_` prefix.
+business metric is declared in one place, under the `kinetix_` prefix. Naming and labels follow
+docs/OPERATIONS.md ("Adding a metric").
 """
 
 import hmac
+import os
 
 from django.conf import settings
-from prometheus_client import Counter
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 
 NAMESPACE = "kinetix"
+# From a fast query (5 ms) to a slow LLM call (5 min).
+DURATION_BUCKETS = (0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
 def counter(name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> Counter:
@@ -17,8 +21,30 @@ def counter(name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> 
     return Counter(name, documentation, labelnames=labelnames, namespace=NAMESPACE)
 
 
+def histogram(name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> Histogram:
+    """Declare a `kinetix_<name>` histogram of durations in seconds; `name` ends in `_seconds`."""
+    return Histogram(name, documentation, labelnames=labelnames, namespace=NAMESPACE, buckets=DURATION_BUCKETS)
+
+
 HEALTH_CHECK_FAILURES = counter(
     "health_check_failures", "Readiness checks that failed, by check.", labelnames=("check",)
+)
+CELERY_TASK_DURATION = histogram(
+    "celery_task_duration_seconds",
+    "Celery tasks run by the workers, by task name and final state (SUCCESS, FAILURE, RETRY).",
+    labelnames=("task", "state"),
+)
+CELERY_TASK_FAILURES = counter(
+    "celery_task_failures",
+    "Celery task runs that raised, by task name and exception class (retries not included).",
+    labelnames=("task", "exception"),
+)
+PLANS_ACTIVATED = counter("plans_activated", "Weekly plans published to their clients.")
+RATE_LIMITED = counter(
+    "rate_limited", "Requests answered 429 by the rate limits, by budget group.", labelnames=("group",)
+)
+RATE_LIMIT_CACHE_ERRORS = counter(
+    "rate_limit_cache_errors", "Requests let through unlimited because the rate-limit cache failed."
 )
 
 
@@ -29,3 +55,12 @@ def scrape_token_valid(authorization: str) -> bool:
         return False
     scheme, _, presented = authorization.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
+
+
+def scrape_registry() -> CollectorRegistry:
+    """Return the registry a scrape reads: every process's files under PROMETHEUS_MULTIPROC_DIR, or this one's."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry

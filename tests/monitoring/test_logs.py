@@ -126,3 +126,13 @@ def test_console_format_renders_readable_lines():
 def test_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         build_formatter("xml")
+
+
+def test_objects_logged_by_django_are_redacted_as_they_are_written(api, log_lines):
+    # django.request logs a 404 with the request object, whose repr carries the query string.
+    response = api.get("/no-such-page/?token=QSECRET404&page=2")
+    assert response.status_code == 404
+    text, lines = log_lines()
+    assert "QSECRET404" not in text
+    [not_found] = [line for line in lines if line["logger"] == "django.request"]
+    assert not_found["request"] == f"<WSGIRequest: GET '/no-such-page/?token={REDACTED}&page=2'>"
