@@ -19,4 +19,3 @@ def browser_as():
         return browser
 
     return make
-
