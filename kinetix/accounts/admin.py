@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from kinetix.accounts.admin_scope import TrainerScopedAdmin
 from kinetix.accounts.models import CoachingLink, Invitation, Role, User
-from kinetix.accounts.services import invitation_create, invitation_revoke
-from kinetix.errors import ApplicationError
+from kinetix.accounts.services import invitation_check, invitation_create, invitation_revoke
+from kinetix.errors import ApplicationError, FieldError
 
 
 def _email_taken(email: str, *, instance: User) -> bool:
@@ -131,13 +131,13 @@ class InvitationForm(forms.ModelForm):
         trainer = cleaned.get("trainer") if "trainer" in self.fields else self.signed_in
         if not (email and trainer):
             return cleaned
-        # The refusals of accounts.services.invitation_create, checked here so that they show on the form.
-        email = User.objects.normalize_email(email).lower()
-        coached = CoachingLink.objects.filter(trainer=trainer, client__email__iexact=email, ended_at__isnull=True)
-        if coached.exists():
-            self.add_error("email", "This person is already a client of this trainer.")
-        elif User.objects.filter(email__iexact=email, role=Role.TRAINER).exists():
-            self.add_error("email", "This e-mail belongs to a trainer account.")
+        # The service's own refusals (already a client, a trainer's address, the tier's client limit),
+        # shown on the form rather than as a crash when the service refuses the save.
+        try:
+            invitation_check(trainer=trainer, email=email)
+        except ApplicationError as refused:
+            for error in refused.errors or [FieldError("", refused.code, refused.message)]:
+                self.add_error(error.path if error.path in self.fields else None, error.message)
         return cleaned
 
 

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing.services import client_limit_check
 from kinetix.accounts.models import CoachingLink, Invitation, Locale, Role, User, validate_timezone
 from kinetix.accounts.roles import trainers_group_get
 from kinetix.errors import ApplicationError, FieldError
+from notifications.services import notify
 
 
 def _invalid(path: str, code: str, message: str) -> ApplicationError:
@@ -94,8 +96,8 @@ def user_update_profile(
 
 
 @transaction.atomic
-def invitation_create(*, trainer: User, email: str) -> Invitation:
-    """Invite a person by e-mail; an earlier pending invitation to the same address is revoked."""
+def invitation_check(*, trainer: User, email: str) -> str:
+    """Refuse an invitation the trainer may not send; return the address as it will be stored."""
     if not trainer.is_trainer:
         raise ApplicationError("trainer_only", "Only trainers invite clients.", status_code=403)
     email = User.objects.normalize_email(email).lower()
@@ -103,6 +105,14 @@ def invitation_create(*, trainer: User, email: str) -> Invitation:
         raise _invalid("email", "already_client", "This person is already your client.")
     if User.objects.filter(email__iexact=email, role=Role.TRAINER).exists():
         raise _invalid("email", "email_is_trainer", "This e-mail belongs to a trainer account.")
+    client_limit_check(trainer=trainer)  # 402 client_limit_reached when the tier allows no more
+    return email
+
+
+@transaction.atomic
+def invitation_create(*, trainer: User, email: str) -> Invitation:
+    """Invite a person by e-mail; an earlier pending invitation to the same address is revoked."""
+    email = invitation_check(trainer=trainer, email=email)
     now = timezone.now()
     Invitation.objects.filter(
         trainer=trainer, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -145,12 +155,18 @@ def _invitation_pending_for_update(*, code: str, path: str) -> Invitation:
 
 
 def _invitation_accept(*, invitation: Invitation, client: User) -> CoachingLink:
+    client_limit_check(trainer=invitation.trainer)  # invitations sent under the limit may outnumber it
     now = timezone.now()
     CoachingLink.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
     link = CoachingLink.objects.create(trainer=invitation.trainer, client=client, started_at=now)
     invitation.accepted_at = now
     invitation.accepted_by = client
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    notify(
+        user=invitation.trainer,
+        event="invitation_accepted",
+        context={"client_name": str(client), "client_email": client.email, "client_id": client.pk},
+    )
     return link
 
 

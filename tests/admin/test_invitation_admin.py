@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from kinetix.accounts.models import Invitation
 from tests.admin.helpers import admin_url, changelist_pks, form_errors
-from tests.factories import InvitationFactory
+from tests.factories import ClientFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,17 @@ def test_the_services_refusals_show_on_the_form(browser_as, trainer, client_user
 
     assert response.status_code == 200
     assert "email" in form_errors(response)
+    assert not Invitation.objects.exists()
+
+
+def test_a_trainer_at_the_client_limit_sees_it_on_the_form(browser_as, trainer):
+    for _ in range(3):  # the free tier's limit
+        ClientFactory(trainer=trainer)
+
+    response = browser_as(trainer).post(admin_url(Invitation, "add"), {"email": "one.more@example.com"})
+
+    assert response.status_code == 200
+    assert "3 active clients" in str(form_errors(response))
     assert not Invitation.objects.exists()
 
 
