@@ -31,7 +31,20 @@ run: $(VENV)/.runtime
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev
+# The Mozilla HTTP Observatory's grader for tests/security/test_observatory.py. --ignore-scripts skips its
+# post-install download of the HSTS preload list; an empty list stands in (no domain of ours is preloaded).
+OBSERVATORY := tests/security/observatory
+$(OBSERVATORY)/node_modules/.installed: $(OBSERVATORY)/package.json $(OBSERVATORY)/package-lock.json
+	cd $(OBSERVATORY) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	echo '{}' > $(OBSERVATORY)/node_modules/@mdn/mdn-http-observatory/conf/hsts-preload.json
+	touch $@
+
+# Debian's chromium for the admin browser test (tests/aiplans/test_review_browser.py); Playwright's own
+# browser download cannot work here. Installed only when absent, and only where apt-get can (root).
+/usr/bin/chromium:
+	-command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+
+test: $(VENV)/.dev $(OBSERVATORY)/node_modules/.installed /usr/bin/chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

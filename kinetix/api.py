@@ -5,4 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("kinetix.accounts.urls")),
     path("", include("kinetix.coaching.urls")),
+    path("", include("billing.urls")),
+    path("", include("notifications.urls")),
+    path("", include("aiplans.urls")),
 ]

@@ -10,7 +10,10 @@ from kinetix.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager in the tests themselves; a worker started by tests/celery_worker.py turns it off to consume for real.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "True").lower() == "true"
 WHITENOISE_AUTOREFRESH = True
 # Pages render without a collectstatic run; production's manifest storage is tested by the docs test.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Rate limits stay off; tests/security turns them on with the rates each test needs.
+RATELIMIT_ENABLE = False

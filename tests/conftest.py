@@ -5,6 +5,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import ClientFactory, ExerciseFactory, TrainerFactory
 
+# A real Celery worker on Redis, for the tests that ask for `live_celery`.
+pytest_plugins = ["tests.celery_worker"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

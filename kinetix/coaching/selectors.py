@@ -440,3 +440,26 @@ def client_overview_get(*, trainer: User, client_id: int) -> User:
     if client is None:
         raise NotFoundError("Client")
     return clients_with_last_week(clients=[client])[0]
+
+
+# AI prompt context ----------------------------------------------------------------------------
+
+
+def client_training_context(*, client: User, weeks: int = 4) -> dict:
+    """Return an anonymised summary of the client's recent training and body metrics: no names, e-mails or notes."""
+    since = client.local_today() - weeks * WEEK
+    workouts = WorkoutSession.objects.filter(client=client, date__gte=since)
+    sets = SetLog.objects.filter(session__in=workouts)
+    most_trained = sets.values("exercise__slug").annotate(sets=Count("id")).order_by("-sets", "exercise__slug")[:8]
+    metrics = BodyMetric.objects.filter(client=client).order_by("-date").first()
+    return {
+        "weeks": weeks,
+        "workouts": workouts.count(),
+        "sets_logged": sets.count(),
+        "most_trained_exercises": {row["exercise__slug"]: row["sets"] for row in most_trained},
+        "estimated_1rm_kg": {
+            record["exercise"]: record["estimated_1rm_kg"] for record in personal_records(client=client)[:8]
+        },
+        "weight_kg": float(metrics.weight_kg) if metrics and metrics.weight_kg is not None else None,
+        "body_fat_pct": float(metrics.body_fat_pct) if metrics and metrics.body_fat_pct is not None else None,
+    }

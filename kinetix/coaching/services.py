@@ -2,20 +2,22 @@
 
 import datetime
 import re
+import zoneinfo
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 
-from kinetix.accounts.models import User
-from kinetix.accounts.selectors import client_get_for_trainer
+from kinetix.accounts.models import Role, User
+from kinetix.accounts.selectors import client_get_for_trainer, client_trainer
 from kinetix.coaching import selectors
 from kinetix.coaching.models import (
     LOAD_KG,
@@ -36,6 +38,8 @@ from kinetix.coaching.models import (
 )
 from kinetix.coaching.plan_document import ValidatedPlan, document_validate
 from kinetix.errors import ApplicationError, FieldError
+from monitoring.metrics import PLANS_ACTIVATED
+from notifications.services import notify
 
 WEEK = datetime.timedelta(days=7)
 
@@ -220,6 +224,17 @@ def plan_activate(*, plan: WeeklyPlan) -> WeeklyPlan:
     plan.status = PlanStatus.ACTIVE
     plan.activated_at = timezone.now()
     plan.save(update_fields=["status", "activated_at", "updated_at"])
+    transaction.on_commit(PLANS_ACTIVATED.inc)
+    notify(
+        user=plan.client,
+        event="plan_activated",
+        context={
+            "trainer_name": str(plan.trainer),
+            "plan_title": plan.title,
+            "week_start": plan.week_start,
+            "plan_id": plan.pk,
+        },
+    )
     return plan
 
 
@@ -433,6 +448,16 @@ def workout_log_create(
             for item in parsed
         ]
     )
+    trainer = client_trainer(client=client)
+    if trainer is not None:
+        context = {
+            "client_name": str(client),
+            "workout_date": date,
+            "set_count": len(parsed),
+            "workout_id": workout.pk,
+            "client_id": client.pk,
+        }
+        notify(user=trainer, event="workout_logged", context=context)
     return workout
 
 
@@ -440,6 +465,45 @@ def workout_log_create(
 def workout_delete(*, workout: WorkoutSession) -> None:
     """Delete a logged workout with its sets."""
     workout.delete()
+
+
+# Workout reminders -----------------------------------------------------------------------------
+
+
+def workout_reminders_send(*, now: datetime.datetime) -> int:
+    """Remind the clients whose local hour is the reminder hour of today's planned day they have not logged."""
+    clients = User.objects.filter(role=Role.CLIENT, is_active=True).order_by()
+    timezones = clients.values_list("timezone", flat=True).distinct()
+    sent = 0
+    for timezone_name in timezones:
+        local_now = now.astimezone(zoneinfo.ZoneInfo(timezone_name))
+        if local_now.hour != settings.WORKOUT_REMINDER_HOUR:
+            continue
+        today = local_now.date()
+        days = (
+            PlanDay.objects.filter(
+                plan__status=PlanStatus.ACTIVE,
+                plan__week_start__lte=today,
+                plan__week_start__gt=today - WEEK,
+                plan__client__timezone=timezone_name,
+                plan__client__is_active=True,
+                weekday=today.isoweekday(),
+            )
+            .exclude(plan__client__workouts__date=today)
+            .select_related("plan__client")
+            .annotate(exercise_count=Count("exercises"))
+        )
+        for day in days:
+            context = {
+                "day_title": day.title or day.plan.title,
+                "exercise_count": day.exercise_count,
+                "date": today,
+                "plan_id": day.plan_id,
+            }
+            # One transaction per client, and the date as dedupe key: a rerun of the hour reminds nobody twice.
+            notify(user=day.plan.client, event="workout_reminder", context=context, dedupe_key=today.isoformat())
+            sent += 1
+    return sent
 
 
 # Body metrics ----------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""The training-data export: staff only, streamed JSON Lines, pseudonymised, in every format."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from aiplans.models import PlanGeneration
+from kinetix.coaching.services import plan_create
+from tests.aiplans.conftest import next_monday
+from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(generate, api_as, good_plan):
+    """A published trainer plan, an approved-after-edit AI draft and a rejected one followed by an approval."""
+    trainer = TrainerFactory(full_name="Ana Petrovic")
+    client = ClientFactory(trainer=trainer, full_name="Marko Jovanovic")
+    own = dict(good_plan, title="Marko Jovanovic strength block", notes="Call Marko at marko@example.com")
+    plan_create(trainer=trainer, client_id=client.pk, week_start=next_monday(), document=own, status="active")
+    trainer_api = api_as(trainer)
+    rejected = generate(trainer, client=client.pk).data["id"]
+    trainer_api.post(f"/api/v1/ai/generations/{rejected}/reject/", {"reason": "Marko hates lunges."}, format="json")
+    edited = generate(trainer, client=client.pk).data["id"]
+    document = trainer_api.get(f"/api/v1/ai/generations/{edited}/").data["document"]
+    document["days"][0]["exercises"][0]["sets"] += 1
+    approve = trainer_api.post(f"/api/v1/ai/generations/{edited}/approve/", {"document": document}, format="json")
+    assert approve.status_code == 201
+    return trainer, client
+
+
+def _lines(response) -> list[dict]:
+    return [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+
+
+def test_only_staff_with_the_export_permission_may_download(api_as, trainer):
+    assert api_as(trainer).get("/api/v1/ai/training-data/").status_code == 403  # trainers are staff too
+    assert api_as(ClientFactory()).get("/api/v1/ai/training-data/").status_code == 403
+
+
+def test_openai_chat_lines_pair_the_prompt_with_the_plan(api_as, history):
+    response = api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "openai-chat"})
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/jsonl"
+    lines = _lines(response)
+    assert len(lines) == 2  # the trainer's own plan and the approved draft
+    roles = [[m["role"] for m in line["messages"]] for line in lines]
+    assert roles == [["system", "user", "assistant"]] * 2
+    assert json.loads(lines[0]["messages"][2]["content"])["title"] == "the client strength block"
+
+
+def test_every_format_keeps_people_out(api_as, history):
+    trainer, client = history
+    superuser = api_as(SuperuserFactory())
+    for export_format in ("openai-chat", "anthropic", "preference-pairs", "pseudonymised"):
+        body = b"".join(superuser.get("/api/v1/ai/training-data/", {"format": export_format}).streaming_content)
+        text = body.decode()
+        assert text, export_format
+        for secret in ("Marko", "Ana", "Petrovic", client.email, trainer.email, "@example.com"):
+            assert secret not in text, (export_format, secret)
+
+
+def test_preference_pairs_come_from_edits_and_rejections(api_as, history):
+    lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "preference-pairs"}))
+
+    reasons = sorted(line["metadata"]["reason"] for line in lines)
+    assert reasons == ["The trainer edited the draft before approving it.", "the client hates lunges."]
+    for line in lines:
+        assert line["preferred_output"][0]["content"] != line["non_preferred_output"][0]["content"]
+
+
+def test_the_command_writes_each_format_and_the_stats(history, tmp_path):
+    output = tmp_path / "anthropic.jsonl"
+    call_command("export_training_data", "--format", "anthropic", "-o", str(output), stderr=StringIO())
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [set(line) for line in lines] == [{"system", "messages"}] * 2
+
+    stats = StringIO()
+    call_command("export_training_data", "--stats", stdout=stats)
+    assert stats.getvalue().split("\n")[:3] == ["trainer_plan: 1", "approved_ai: 1", "preference_pairs: 2"]
+
+
+def test_the_export_reads_in_chunks_in_a_fixed_number_of_queries(api_as, history, django_assert_max_num_queries):
+    superuser = api_as(SuperuserFactory())
+    with django_assert_max_num_queries(12):
+        _lines(superuser.get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
+    assert PlanGeneration.objects.count() == 2
