@@ -22,10 +22,10 @@ from aiplans.validation import answer_check, document_plain
 from billing.selectors import entitlements_for
 from kinetix.accounts.models import User
 from kinetix.accounts.selectors import client_get_for_trainer, client_trainer
-from kinetix.coaching.models import Goal, PlanStatus, WeeklyPlan
+from kinetix.coaching.models import Goal, WeeklyPlan
 from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_plan, json_schema
 from kinetix.coaching.selectors import client_training_context, exercises_visible, plan_with_content
-from kinetix.coaching.services import plan_create
+from kinetix.coaching.services import plan_activate, plan_create
 from kinetix.errors import ApplicationError, FieldError, NotFoundError
 from notifications.services import notify
 
@@ -346,22 +346,14 @@ def generation_approve(
         client_id=client.pk,
         week_start=week_start or _next_monday(client),
         document=document if document is not None else generation.draft,
-        status=PlanStatus.ACTIVE,
     )
-    plan = plan_with_content(plan=plan)
+    plan = plan_with_content(plan=plan_activate(plan=plan, event="ai_plan_approved"))
     generation.approved_document = document_plain(WeeklyPlanDocument.model_validate(document_from_plan(plan)))
     generation.status = GenerationStatus.APPROVED
     generation.client = client
     generation.plan = plan
     generation.reviewed_by, generation.reviewed_at = by, timezone.now()
     generation.save()
-    context = {
-        "trainer_name": str(by),
-        "plan_title": plan.title,
-        "week_start": plan.week_start,
-        "plan_id": plan.pk,
-    }
-    transaction.on_commit(lambda: notify(user=client, event="ai_plan_approved", context=context))
     return plan
 
 

@@ -17,3 +17,18 @@ WHITENOISE_AUTOREFRESH = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Rate limits stay off; tests/security turns them on with the rates each test needs.
 RATELIMIT_ENABLE = False
+
+# `make migration-lint` (docs/MIGRATIONS.md): django-migration-linter, a development dependency, reads the SQL
+# that `sqlmigrate` gives on PostgreSQL and fails on what an older release running beside the new schema,
+# or a big table's lock, would not survive.
+INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]  # noqa: F405
+MIGRATION_LINTER_OPTIONS = {
+    # Our apps; a third-party app's migrations are read by whoever upgrades it (docs/MIGRATIONS.md).
+    "include_apps": ["accounts", "coaching", "billing", "notifications", "aiplans"],
+    # An initial migration creates tables that no release running beside it reads or writes, so neither its
+    # columns nor its index builds (on empty tables, in the same transaction) can break or block anything.
+    "ignore_initial_migrations": True,
+    # Acknowledged backward-incompatible migrations by name (the linter matches names without the app label):
+    # each one with the reason it is safe, and the release whose code stopped using what it drops.
+    "ignore_name": [],
+}

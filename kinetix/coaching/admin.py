@@ -362,7 +362,7 @@ class WeeklyPlanAdmin(TrainerScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="plan")
     def overview(self, plan: WeeklyPlan) -> SafeString:
-        return _document_html(document_from_plan(plan_with_content(plan=plan)))
+        return plan_document_html(document_from_plan(plan_with_content(plan=plan)))
 
     def delete_model(self, request: HttpRequest, obj: WeeklyPlan) -> None:
         plan_delete(plan=obj)
@@ -410,7 +410,7 @@ def _reps(item: dict) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def _document_html(document: dict) -> SafeString:
+def plan_document_html(document: dict) -> SafeString:
     """Render a WeeklyPlan document as a table a day, with the JSON itself beneath."""
     if not document["days"]:
         return format_html("<p>{}</p>", "No days yet: add them below and save.")
@@ -468,7 +468,7 @@ class SetLogInline(TrainerScopedAdmin, admin.TabularInline):
 class WorkoutSessionAdmin(TrainerScopedAdmin, admin.ModelAdmin):
     client_lookup = "client"
     inlines = [SetLogInline]
-    fields = ("client", "date", "plan_day", "duration_minutes", "notes")
+    fields = ("client", "date", "plan_day", "duration_minutes", "perceived_effort", "notes")
     list_display = ("date", "client", "plan_day", "duration_minutes", "set_count")
     list_filter = ("date", "client")
     search_fields = ("client__email", "client__full_name", "notes")

@@ -1,12 +1,14 @@
 """The shared exercise library shipped with Kinetix as JSON under `data/`.
 
 The loader takes the model classes as arguments so that data migrations can pass
-their historical models; it upserts by slug and so is safe to run again.
+their historical models (and their database); it upserts by slug and so is safe to run again.
 """
 
 import json
 from pathlib import Path
 from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -19,11 +21,12 @@ def library_entries() -> list[dict[str, Any]]:
     return entries
 
 
-def library_sync(exercise_model: Any, muscle_model: Any) -> int:
+def library_sync(exercise_model: Any, muscle_model: Any, *, using: str = DEFAULT_DB_ALIAS) -> int:
     """Create or update the shared library's exercises and their muscles; return how many."""
     entries = library_entries()
+    exercises, muscles = exercise_model.objects.db_manager(using), muscle_model.objects.db_manager(using)
     for entry in entries:
-        exercise, _ = exercise_model.objects.update_or_create(
+        exercise, _ = exercises.update_or_create(
             slug=entry["slug"],
             owner=None,
             defaults={
@@ -35,14 +38,15 @@ def library_sync(exercise_model: Any, muscle_model: Any) -> int:
                 "instructions": entry["instructions"],
             },
         )
-        muscle_model.objects.filter(exercise=exercise).delete()
-        muscle_model.objects.bulk_create(
+        muscles.filter(exercise=exercise).delete()
+        muscles.bulk_create(
             [muscle_model(exercise=exercise, muscle=m, is_primary=True) for m in entry["primary_muscles"]]
             + [muscle_model(exercise=exercise, muscle=m, is_primary=False) for m in entry["secondary_muscles"]]
         )
     return len(entries)
 
 
-def library_remove(exercise_model: Any) -> None:
+def library_remove(exercise_model: Any, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Delete the shipped exercises again (the reverse of the first load)."""
-    exercise_model.objects.filter(owner=None, slug__in=[e["slug"] for e in library_entries()]).delete()
+    slugs = [e["slug"] for e in library_entries()]
+    exercise_model.objects.db_manager(using).filter(owner=None, slug__in=slugs).delete()

@@ -242,6 +242,9 @@ class WorkoutSession(models.Model):
     date = models.DateField()
     plan_day = models.ForeignKey(PlanDay, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(600)])
+    # Session RPE: how hard the whole workout felt; times the duration it is the session's training load.
+    # A plain smallint: a Positive* field's CHECK would scan the table under lock when added (docs/MIGRATIONS.md).
+    perceived_effort = models.SmallIntegerField(null=True, blank=True, validators=bounded(RPE))
     notes = models.TextField(blank=True, max_length=NOTES_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 

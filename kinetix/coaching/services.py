@@ -168,16 +168,12 @@ def _plan_content_write(*, plan: WeeklyPlan, validated: ValidatedPlan) -> None:
 
 
 @transaction.atomic
-def plan_create(
-    *, trainer: User, client_id: int, week_start: datetime.date, document: Any, status: str = PlanStatus.DRAFT
-) -> WeeklyPlan:
+def plan_create(*, trainer: User, client_id: int, week_start: datetime.date, document: Any) -> WeeklyPlan:
     """Create a draft plan for one of the trainer's clients from a WeeklyPlan document."""
     client = client_get_for_trainer(trainer=trainer, client_id=client_id)
     validated = document_validate(document, exercises=selectors.exercises_visible(user=trainer))
     plan = WeeklyPlan(trainer=trainer, client=client, week_start=week_start)
     _plan_content_write(plan=plan, validated=validated)
-    if status == PlanStatus.ACTIVE:
-        plan = plan_activate(plan=plan)
     return plan
 
 
@@ -208,8 +204,11 @@ def plan_delete(*, plan: WeeklyPlan) -> None:
 
 
 @transaction.atomic
-def plan_activate(*, plan: WeeklyPlan) -> WeeklyPlan:
-    """Publish a plan to its client, archiving any active plan whose week overlaps it."""
+def plan_activate(*, plan: WeeklyPlan, event: str = "plan_activated") -> WeeklyPlan:
+    """Publish a plan to its client, archiving any active plan whose week overlaps it.
+
+    `event` is the notification the client gets: an approved AI draft announces itself as such.
+    """
     # Lock the client's row so that two activations for one client run one after the other.
     User.objects.select_for_update().filter(pk=plan.client_id).first()
     plan = WeeklyPlan.objects.select_for_update().get(pk=plan.pk)
@@ -227,7 +226,7 @@ def plan_activate(*, plan: WeeklyPlan) -> WeeklyPlan:
     transaction.on_commit(PLANS_ACTIVATED.inc)
     notify(
         user=plan.client,
-        event="plan_activated",
+        event=event,
         context={
             "trainer_name": str(plan.trainer),
             "plan_title": plan.title,
@@ -373,12 +372,13 @@ def workout_log_create(
     plan_day_id: int | None = None,
     notes: str = "",
     duration_minutes: int | None = None,
+    perceived_effort: int | None = None,
 ) -> WorkoutSession:
     """Store a workout the client did with its sets, or refuse it whole with every error and its path."""
     _client_only(client, "log workouts")
     errors = _date_errors(client=client, date=date) + _notes_errors(notes)
-    if duration_minutes is not None:
-        error = _range_error("duration_minutes", duration_minutes, *_field_bounds(WorkoutSession, "duration_minutes"))
+    for name, value in (("duration_minutes", duration_minutes), ("perceived_effort", perceived_effort)):
+        error = None if value is None else _range_error(name, value, *_field_bounds(WorkoutSession, name))
         errors += [error] if error else []
 
     plan_day = None
@@ -432,7 +432,12 @@ def workout_log_create(
         raise ApplicationError("invalid", "The workout has invalid fields.", errors=sorted(errors, key=_path_key))
 
     workout = WorkoutSession.objects.create(
-        client=client, date=date, plan_day=plan_day, notes=notes, duration_minutes=duration_minutes
+        client=client,
+        date=date,
+        plan_day=plan_day,
+        notes=notes,
+        duration_minutes=duration_minutes,
+        perceived_effort=perceived_effort,
     )
     SetLog.objects.bulk_create(
         [

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from aiplans.models import PlanGeneration
-from kinetix.coaching.services import plan_create
+from kinetix.coaching.services import plan_activate, plan_create
 from tests.aiplans.conftest import next_monday
 from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory
 
@@ -20,7 +20,7 @@ def history(generate, api_as, good_plan):
     trainer = TrainerFactory(full_name="Ana Petrovic")
     client = ClientFactory(trainer=trainer, full_name="Marko Jovanovic")
     own = dict(good_plan, title="Marko Jovanovic strength block", notes="Call Marko at marko@example.com")
-    plan_create(trainer=trainer, client_id=client.pk, week_start=next_monday(), document=own, status="active")
+    plan_activate(plan=plan_create(trainer=trainer, client_id=client.pk, week_start=next_monday(), document=own))
     trainer_api = api_as(trainer)
     rejected = generate(trainer, client=client.pk).data["id"]
     trainer_api.post(f"/api/v1/ai/generations/{rejected}/reject/", {"reason": "Marko hates lunges."}, format="json")

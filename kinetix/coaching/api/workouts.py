@@ -68,6 +68,7 @@ class WorkoutSerializer(serializers.ModelSerializer):
             "plan_day",
             "notes",
             "duration_minutes",
+            "perceived_effort",
             "created_at",
             "total_sets",
             "tonnage_kg",
@@ -93,6 +94,9 @@ class WorkoutCreateSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(required=False, allow_blank=True, help_text=f"Up to {NOTES_LENGTH} characters.")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, help_text="Up to 600.")
+    perceived_effort = serializers.IntegerField(
+        required=False, allow_null=True, help_text="How hard the whole workout felt (session RPE), 1 to 10."
+    )
     sets = serializers.ListField(
         child=LoggedSetField(), help_text=f"{SETS_PER_WORKOUT[0]} to {SETS_PER_WORKOUT[1]} sets."
     )
@@ -133,6 +137,7 @@ class WorkoutListCreateApi(APIView):
             plan_day_id=fields.get("plan_day"),
             notes=fields.get("notes", ""),
             duration_minutes=fields.get("duration_minutes"),
+            perceived_effort=fields.get("perceived_effort"),
         )
         workout = selectors.workout_get_for_user(user=request.user, workout_id=workout.pk)
         return Response(WorkoutSerializer(workout).data, status=status.HTTP_201_CREATED)
