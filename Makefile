@@ -67,9 +67,58 @@ shell: $(VENV)/.runtime
 worker: $(VENV)/.runtime
 	$(PY) -m celery -A kinetix worker --loglevel=info
 
+# docs/MIGRATIONS.md. The linter reads our apps' migrations as `sqlmigrate` renders them for PostgreSQL; on the
+# maintenance database it finds no migration history and writes nothing. The rollback drill (over a minute,
+# so CI runs it as tests/migrations/test_rollback_drill.py) works on a scratch database it drops afterwards.
+MIGRATION_LINT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+ROLLBACK_CHECK_SERVER_URL ?= postgres://postgres@127.0.0.1:5432
+.PHONY: migration-lint rollback-check
+
+migration-lint: $(VENV)/.dev
+	LOG_LEVEL=WARNING DATABASE_URL=$(MIGRATION_LINT_DATABASE_URL) \
+		$(PY) manage.py lintmigrations --settings=kinetix.settings_test --no-cache --warnings-as-errors
+
+# `make rollback-check ROLLBACK_APP=notifications ROLLBACK_STEPS=2` drills another app and depth.
+ROLLBACK_APP ?= coaching
+ROLLBACK_STEPS ?= 1
+rollback-check: $(VENV)/.dev
+	SERVER_URL=$(ROLLBACK_CHECK_SERVER_URL) PY=$(PY) bash tests/migrations/rollback_check.sh $(ROLLBACK_APP) $(ROLLBACK_STEPS)
+
 check-deploy: $(VENV)/.runtime
 	DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_ALLOWED_HOSTS=kinetix.example.com \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# Benchmarks (bench/, docs/BENCHMARKS.md): production set-up on this machine (gunicorn, PostgreSQL database
+# kinetix_bench created from a migrated template and dropped after, Redis db 14), each printing a table of
+# figures as ratios to a baseline measured in the same run. Not part of `make test`. A benchmark whose budget
+# is missed exits 1; `make bench` runs them all anyway, drops the template database and fails at the end.
+BENCHMARKS := read_path workout_log fanout ai_validation
+.PHONY: bench bench-read bench-workouts bench-fanout bench-ai bench-clean
+
+$(VENV)/.bench: bench/requirements.txt | $(VENV)/.dev
+	$(PIP) install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench
+	@failed=""; for b in $(BENCHMARKS); do $(PY) -m bench.$$b || failed="$$failed $$b"; done; \
+		$(PY) -c "from bench.harness import template_drop; template_drop()"; \
+		if [ -n "$$failed" ]; then echo "budgets missed:$$failed"; exit 1; fi
+
+bench-read: $(VENV)/.bench
+	$(PY) -m bench.read_path
+
+bench-workouts: $(VENV)/.bench
+	$(PY) -m bench.workout_log
+
+bench-fanout: $(VENV)/.bench
+	$(PY) -m bench.fanout
+
+bench-ai: $(VENV)/.bench
+	$(PY) -m bench.ai_validation
+
+# The benchmarks keep their migrated template database between runs (rebuilt when a migration changes).
+bench-clean:
+	$(PY) -c "from bench.harness import template_drop; template_drop()"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

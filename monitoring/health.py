@@ -29,7 +29,7 @@ class CheckFailed(Exception):
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    status: str  # "ok" | "failed" | "skipped"
+    status: str  # "ok" | "failed" | "skipped" | "ahead" (migrations)
     ms: float
     error: str = ""
 
@@ -72,12 +72,40 @@ def check_broker() -> str | None:
     return None
 
 
-def check_migrations() -> None:
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if plan:
-        pending = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in plan)
-        raise CheckFailed(f"unapplied migrations: {pending}")
+@dataclass(frozen=True)
+class MigrationStatus:
+    """How the migrations applied to a database compare with those of the running code."""
+
+    unapplied: tuple[str, ...]  # the code's migrations missing from the database: it is behind
+    unknown: tuple[str, ...]  # applied migrations the code lacks (a newer release ran them): it is ahead
+
+    @property
+    def state(self) -> str:
+        if self.unapplied:
+            return "diverged" if self.unknown else "behind"
+        return "ahead" if self.unknown else "in_step"
+
+
+def migration_status(using: str = DEFAULT_DB_ALIAS) -> MigrationStatus:
+    """Compare the database's applied migrations with the code's, in both directions."""
+    executor = MigrationExecutor(connections[using])
+    loader = executor.loader
+    plan = executor.migration_plan(loader.graph.leaf_nodes())
+    # A squashed migration records the migrations it replaces, whose files may be gone.
+    known = set(loader.disk_migrations) | {key for m in loader.disk_migrations.values() for key in m.replaces}
+    return MigrationStatus(
+        unapplied=tuple(f"{m.app_label}.{m.name}" for m, _backwards in plan),
+        unknown=tuple(sorted(f"{app}.{name}" for app, name in loader.applied_migrations if (app, name) not in known)),
+    )
+
+
+def check_migrations() -> str | None:
+    status = migration_status()
+    if status.unapplied:
+        raise CheckFailed(f"unapplied migrations: {', '.join(status.unapplied)}")
+    # Ahead is how the old release runs while a new one rolls out (release migrates first), and after a code
+    # rollback: expand/contract migrations keep it working, so it is reported but still ready.
+    return "ahead" if status.unknown else None
 
 
 CHECKS: dict[str, Callable[[], str | None]] = {

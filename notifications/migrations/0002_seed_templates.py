@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from kinetix.migration_operations import RunPython
+
 TEMPLATES = {
     "plan_activated": {
         "data": {"plan_id": "{plan_id}"},
@@ -86,10 +88,11 @@ TEMPLATES = {
 
 def seed(apps, schema_editor):
     NotificationTemplate = apps.get_model("notifications", "NotificationTemplate")
+    templates = NotificationTemplate.objects.db_manager(schema_editor.connection.alias)
     for event, texts in TEMPLATES.items():
         for locale in ("en", "sr-latn"):
             title, body = texts[locale]
-            NotificationTemplate.objects.update_or_create(
+            templates.update_or_create(
                 event=event,
                 locale=locale,
                 defaults={"title": title, "body": body, "data": texts["data"], "deep_link": texts["deep_link"]},
@@ -97,10 +100,11 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("notifications", "NotificationTemplate").objects.filter(event__in=TEMPLATES).delete()
+    templates = apps.get_model("notifications", "NotificationTemplate").objects.db_manager(schema_editor.connection.alias)
+    templates.filter(event__in=TEMPLATES).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, unseed)]
+    operations = [RunPython(seed, unseed)]

@@ -81,6 +81,23 @@ def test_minimal_workout_needs_only_date_and_sets(api_as, client_user, exercises
     assert response.json()["sets"][0]["planned_exercise"] is None
 
 
+def test_perceived_effort_is_optional_stored_and_bounded(api_as, client_user, exercises):
+    api = api_as(client_user)
+    date = client_user.local_today().isoformat()
+
+    rated = api.post(URL, {"date": date, "perceived_effort": 7, "sets": [a_set()]}, format="json")
+    unrated = api.post(URL, {"date": date, "sets": [a_set()]}, format="json")
+    too_hard = api.post(URL, {"date": date, "perceived_effort": 11, "sets": [a_set()]}, format="json")
+    too_easy = api.post(URL, {"date": date, "perceived_effort": 0, "sets": [a_set()]}, format="json")
+
+    assert rated.status_code == 201, rated.json()
+    assert api.get(f"{URL}{rated.json()['id']}/").json()["perceived_effort"] == 7
+    assert unrated.json()["perceived_effort"] is None
+    assert [(e["path"], e["code"]) for e in too_hard.json()["errors"]] == [("perceived_effort", "less_than_equal")]
+    assert [(e["path"], e["code"]) for e in too_easy.json()["errors"]] == [("perceived_effort", "greater_than_equal")]
+    assert WorkoutSession.objects.count() == 2
+
+
 def test_invalid_workout_is_refused_whole_with_every_error_path(
     api_as, trainer, client_user, other_trainer, other_client, exercises
 ):

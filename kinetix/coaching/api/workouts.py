@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -9,10 +9,9 @@ from kinetix.accounts.permissions import IsClient
 from kinetix.coaching import selectors, services
 from kinetix.coaching.models import NOTES_LENGTH, SETS_PER_WORKOUT, SetLog, WorkoutSession
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
 
-NOT_YOUR_CLIENT = OpenApiResponse(
-    {"$ref": "#/components/schemas/Error"}, description="`client` is not you, nor one of your current clients."
-)
+NOT_YOUR_CLIENT = error_response("`client` is not you, nor one of your current clients.")
 
 
 class ClientDateRangeSerializer(serializers.Serializer):

@@ -2,10 +2,14 @@
 # Expand step (docs/MIGRATIONS.md): a nullable column without default or CHECK, which PostgreSQL adds to the
 # catalog alone, without rewriting or scanning the table. The release before this one never names the
 # column, so it keeps working on this schema. No backfill: workouts logged earlier simply have no rating.
-# Reversing drops the column with the ratings in it.
+# Adding the column takes the table's exclusive lock for an instant; LockTimeout keeps a long transaction
+# holding the table from making every query queue behind the migration. Reversing drops the column with
+# the ratings in it.
 
 import django.core.validators
 from django.db import migrations, models
+
+from kinetix.migration_operations import LockTimeout
 
 
 class Migration(migrations.Migration):
@@ -15,9 +19,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        LockTimeout(3000),
         migrations.AddField(
             model_name='workoutsession',
             name='perceived_effort',
             field=models.SmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)]),
         ),
+        LockTimeout(3000),  # the first operation when the migration is reversed
     ]
