@@ -34,6 +34,10 @@ TRANSIENT_ERRORS = (
 )
 
 _app_lock = threading.Lock()
+# Rows per bulk_update statement. Django writes one CASE WHEN per field with a branch per row, which
+# PostgreSQL evaluates for every row: 10,000 deliveries in one statement ran past the statement timeout
+# (docs/BENCHMARKS.md, fan-out). FCM's own batch size keeps each statement small.
+UPDATE_BATCH = 500
 
 
 def firebase_app() -> firebase_admin.App | None:
@@ -120,7 +124,7 @@ def _claim(*, notification_id: int) -> tuple[Notification, list[PushDelivery], f
     for delivery in deliveries:  # bulk_update leaves auto_now alone: updated_at is set here
         delivery.status, delivery.updated_at = DeliveryStatus.SENDING, now
         delivery.attempts += 1
-    PushDelivery.objects.bulk_update(deliveries, ["status", "attempts", "updated_at"])
+    PushDelivery.objects.bulk_update(deliveries, ["status", "attempts", "updated_at"], batch_size=UPDATE_BATCH)
     notification.push_status = PushStatus.SENDING
     notification.save(update_fields=["push_status"])
     return notification, deliveries, app
@@ -194,7 +198,9 @@ def _results_store(
     now = timezone.now()
     waits = [wait for d in deliveries if (wait := _record(d, responses.get(d.registration_id), now)) is not None]
     PushDelivery.objects.bulk_update(
-        deliveries, ["status", "message_id", "error_code", "error_message", "retry_at", "updated_at"]
+        deliveries,
+        ["status", "message_id", "error_code", "error_message", "retry_at", "updated_at"],
+        batch_size=UPDATE_BATCH,
     )
     dead = [d.registration_id for d in deliveries if d.status == DeliveryStatus.DEACTIVATED]
     if dead:  # fcm-django already did the unregistered ones; this catches the malformed

@@ -1,0 +1,1 @@
+"""Benchmarks of the hot paths (docs/BENCHMARKS.md); not part of the test run."""

@@ -1,0 +1,109 @@
+"""Benchmark 2, workout logging: `POST workouts/` with 20 sets against the client's plan.
+
+    python -m bench.workout_log        (make bench-workouts)
+
+Budget: at least 0.3 of the baseline's (bench/ping/) requests/s. Each request stores a workout, its 20 sets
+and the trainer's "workout logged" notification (its push queued to Redis, as in production).
+"""
+
+from bench import harness
+from bench.api_load import queries_per_request, scenarios_run, status_ok
+
+BUDGET = 0.3
+CLIENTS = 30
+SETS = 20
+
+
+def workout_body(plan, client) -> dict:
+    """Today's-or-earlier plan day, 20 sets over its prescriptions, each naming the prescription it fulfils."""
+    days = list(plan.days.all())
+    day = days[0]
+    prescriptions = list(day.exercises.all())
+    sets = [
+        {
+            "exercise": prescriptions[n % len(prescriptions)].exercise.slug,
+            "planned_exercise": prescriptions[n % len(prescriptions)].id,
+            "set_number": n // len(prescriptions) + 1,
+            "reps": 8,
+            "load_kg": 62.5,
+            "rpe": 8,
+        }
+        for n in range(SETS)
+    ]
+    return {
+        "date": plan.week_start.isoformat(),
+        "plan_day": day.id,
+        "duration_minutes": 60,
+        "perceived_effort": 7,
+        "sets": sets,
+    }
+
+
+def main() -> None:
+    harness.setup()
+    from bench import seed
+
+    harness.log(f"seeding a trainer with {CLIENTS} clients, each with an active 7x8 plan")
+    trainer = seed.trainer_create()
+    clients = [seed.client_create(trainer=trainer, number=n) for n in range(CLIENTS)]
+    posts, pings = [], []
+    for client in clients:
+        plan = seed.active_plan_create(trainer=trainer, client=client, days=7, per_day=8)
+        token = harness.access_token(client)
+        posts.append(harness.post("/api/v1/workouts/", token, workout_body(plan, client)))
+        pings.append(harness.get("/bench/ping/", token))
+    queries = queries_per_request(
+        "/api/v1/workouts/", posts[0]["headers"]["Authorization"].split()[1], method="post", body=posts[0]["body"]
+    )
+
+    with harness.server() as port:
+        baseline, results = scenarios_run(port, [(f"POST workouts/ ({SETS} sets)", posts)], pings)
+
+    from kinetix.coaching.models import SetLog, WorkoutSession
+
+    stored = WorkoutSession.objects.count()
+    sets_stored = SetLog.objects.count()
+    rows = [
+        [
+            "bench/ping/ (baseline)",
+            baseline["requests"],
+            baseline["rps"],
+            baseline["p50_ms"],
+            baseline["p99_ms"],
+            1.0,
+            "-",
+            "-",
+            "-",
+        ]
+    ]
+    name, result = results[0]
+    ratio = result["rps"] / baseline["rps"]
+    stored_ok = sets_stored == stored * SETS and stored >= result["requests"]
+    met = ratio >= BUDGET and status_ok(result) and stored_ok
+    rows.append(
+        [
+            name,
+            result["requests"],
+            result["rps"],
+            result["p50_ms"],
+            result["p99_ms"],
+            ratio,
+            queries,
+            f">= {BUDGET}",
+            harness.verdict(met),
+        ]
+    )
+    harness.report(
+        harness.table(
+            f"Workout logging: gunicorn {harness.WORKERS} sync workers, {harness.CONCURRENCY} connections, "
+            f"{harness.DURATION:.0f} s a scenario (baseline spread over slices {baseline['drift']:.0%}); "
+            f"{stored:,} workouts with {sets_stored:,} sets stored",
+            ["endpoint", "requests", "req/s", "p50 ms", "p99 ms", "x baseline", "queries/request", "budget", "verdict"],
+            rows,
+        )
+    )
+    raise SystemExit(0 if met and status_ok(baseline) else 1)
+
+
+if __name__ == "__main__":
+    main()
