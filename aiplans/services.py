@@ -6,6 +6,7 @@ Status machine: queued -> running -> needs_review -> approved | rejected; runnin
 import datetime
 import hashlib
 import json
+import time
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils import timezone
 from aiplans import prompts
 from aiplans.models import GenerationStatus, PlanGeneration
 from aiplans.planning import CatalogueEntry, PlanRequest, allowed_entries, volume_range
-from aiplans.providers import Message, Prompt, ProviderRefused, ProviderUnavailable, provider_get
+from aiplans.providers import Answer, Message, PlanProvider, Prompt, ProviderRefused, ProviderUnavailable, provider_get
 from aiplans.pseudonymise import pseudonymise
 from aiplans.selectors import drafts_used_this_month, generation_catalogue, generation_request
 from aiplans.validation import answer_check, document_plain
@@ -27,6 +28,7 @@ from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_pla
 from kinetix.coaching.selectors import client_training_context, exercises_visible, plan_with_content
 from kinetix.coaching.services import plan_activate, plan_create
 from kinetix.errors import ApplicationError, FieldError, NotFoundError
+from monitoring.metrics import AI_GENERATIONS, LLM_REQUEST_DURATION, LLM_TOKENS
 from notifications.services import notify
 
 MAX_REPAIR_TURNS = 2
@@ -176,6 +178,23 @@ def generation_prompt(*, generation: PlanGeneration, catalogue: dict[str, Catalo
     )
 
 
+def _provider_answer(*, provider: PlanProvider, prompt: Prompt) -> Answer:
+    """Call the model once, timing the call (answered or not) and counting the tokens it used."""
+    started = time.monotonic()
+    try:
+        answer = provider.answer(prompt=prompt)
+    finally:
+        LLM_REQUEST_DURATION.labels(provider=provider.name).observe(time.monotonic() - started)
+    LLM_TOKENS.labels(provider=provider.name, kind="input").inc(answer.input_tokens)
+    LLM_TOKENS.labels(provider=provider.name, kind="output").inc(answer.output_tokens)
+    return answer
+
+
+def _generation_count(*, provider: str, outcome: str) -> None:
+    """Count a finished generation once its transaction commits."""
+    transaction.on_commit(AI_GENERATIONS.labels(provider=provider, outcome=outcome).inc)
+
+
 def generation_run(*, generation_id: int) -> PlanGeneration | None:
     """Claim the generation, have the model write a draft, validate it and repair it up to twice, then record it.
 
@@ -190,7 +209,7 @@ def generation_run(*, generation_id: int) -> PlanGeneration | None:
     try:
         provider = provider_get()
     except ProviderRefused as exc:
-        return generation_fail(generation_id=generation.pk, reason=str(exc))
+        return generation_fail(generation_id=generation.pk, reason=str(exc), outcome="refused")
     prompt = generation_prompt(generation=generation, catalogue=catalogue)
     usage = {"input_tokens": 0, "output_tokens": 0, "latency_ms": 0}
     turns: list[dict] = []
@@ -198,12 +217,14 @@ def generation_run(*, generation_id: int) -> PlanGeneration | None:
     model = provider.model
     for turn in range(1 + MAX_REPAIR_TURNS):
         try:
-            answer = provider.answer(prompt=prompt)
+            answer = _provider_answer(provider=provider, prompt=prompt)
         except ProviderUnavailable:
             generation_release(generation_id=generation.pk)
             raise
         except ProviderRefused as exc:
-            return generation_fail(generation_id=generation.pk, reason=str(exc))
+            return generation_fail(
+                generation_id=generation.pk, reason=str(exc), outcome="refused", provider=provider.name
+            )
         model = answer.model
         for key in usage:
             usage[key] += getattr(answer, key)
@@ -253,6 +274,7 @@ def generation_record(
         generation.status = GenerationStatus.FAILED
         generation.failure_reason = f"The draft still broke {len(report['errors'])} rule(s) after {attempts} answers."
     generation.save()
+    _generation_count(provider=provider, outcome="ok" if report["passed"] else "invalid")
     if generation.status == GenerationStatus.NEEDS_REVIEW:
         trainer, context = (
             generation.trainer,
@@ -277,14 +299,18 @@ def generation_release(*, generation_id: int) -> None:
 
 
 @transaction.atomic
-def generation_fail(*, generation_id: int, reason: str) -> PlanGeneration:
-    """Give a generation up with the reason (the model unreachable after every retry, or refusing)."""
+def generation_fail(*, generation_id: int, reason: str, outcome: str, provider: str = "") -> PlanGeneration:
+    """Give a generation up with the reason (the model unreachable after every retry, or refusing).
+
+    `outcome` (`unavailable`, `refused`) and `provider` (default: LLM_PROVIDER) label the generations counter.
+    """
     generation = PlanGeneration.objects.select_for_update().get(pk=generation_id)
     if generation.status in (GenerationStatus.QUEUED, GenerationStatus.RUNNING):
         generation.status = GenerationStatus.FAILED
         generation.failure_reason = reason
         generation.finished_at = timezone.now()
         generation.save(update_fields=["status", "failure_reason", "finished_at", "updated_at"])
+        _generation_count(provider=provider or settings.LLM_PROVIDER, outcome=outcome)
     return generation
 
 

@@ -24,7 +24,9 @@ def generation_run_task(self, *, generation_id: int) -> None:
         services.generation_run(generation_id=generation_id)
     except ProviderUnavailable as exc:
         if self.request.retries >= settings.LLM_MAX_RETRIES:
-            services.generation_fail(generation_id=generation_id, reason=f"The model stayed unreachable: {exc}")
+            services.generation_fail(
+                generation_id=generation_id, reason=f"The model stayed unreachable: {exc}", outcome="unavailable"
+            )
             return
         raise self.retry(
             exc=exc, countdown=retry_countdown(retries=self.request.retries, retry_after=exc.retry_after)

@@ -1,5 +1,8 @@
 """Receivers of dj-stripe's webhook signals: the one hook dj-stripe leaves us. Each calls one service.
 
+`RECEIVERS` act on events; `TRIGGER_RECEIVERS` count each delivery's outcome (processed, failed,
+refused for its signature) once per attempt, around dj-stripe's processing of it.
+
 dj-stripe's own receivers run first (they are connected first): they verify nothing more but
 re-fetch the event's object from Stripe and sync it, so what these see is Stripe's current
 state, whatever order the events came in.
@@ -7,7 +10,7 @@ state, whatever order the events came in.
 
 from typing import Any
 
-from djstripe.models import Event
+from djstripe.models import Event, WebhookEventTrigger
 
 from billing import services
 
@@ -27,6 +30,28 @@ def invoice_payment_failed(sender: type[Event], event: Event, **kwargs: Any) -> 
 def charge_refunded(sender: type[Event], event: Event, **kwargs: Any) -> None:
     services.charge_refunds_sync(charge_id=event.data["object"]["id"])
 
+
+def webhook_processed(sender: type[WebhookEventTrigger], instance: WebhookEventTrigger, **kwargs: Any) -> None:
+    services.webhook_count(trigger=instance, outcome="ok")
+
+
+def webhook_failed(sender: type[WebhookEventTrigger], instance: WebhookEventTrigger, **kwargs: Any) -> None:
+    services.webhook_count(trigger=instance, outcome="failed")
+
+
+def webhook_validated(
+    sender: type[WebhookEventTrigger], instance: WebhookEventTrigger, valid: bool, **kwargs: Any
+) -> None:
+    if not valid:
+        services.webhook_count(trigger=instance, outcome="rejected")
+
+
+# dj-stripe's signal names (djstripe.signals) and what each one counts.
+TRIGGER_RECEIVERS = {
+    "webhook_post_process": webhook_processed,
+    "webhook_processing_error": webhook_failed,
+    "webhook_post_validate": webhook_validated,
+}
 
 RECEIVERS = {
     "checkout.session.completed": account_refresh,

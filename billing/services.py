@@ -38,6 +38,7 @@ from billing.selectors import client_count, customer_for, entitlements_for, pric
 from billing.stripe_api import WEBHOOK_EVENTS, billing_require_configured, idempotency_key, stripe_options
 from kinetix.accounts.models import User
 from kinetix.errors import ApplicationError, FieldError
+from monitoring.metrics import WEBHOOKS_PROCESSED
 from notifications.services import notify
 
 # Subscriptions in these states keep their tier: past_due while Stripe retries the payment.
@@ -644,6 +645,22 @@ def customer_sync_from_stripe(*, customer: Customer) -> BillingAccount | None:
     return billing_account_sync(customer=customer)
 
 
+def webhook_count(*, trigger: WebhookEventTrigger, outcome: str) -> None:
+    """Count one attempt at a webhook: `ok` and `rejected` once their transaction commits, `failed` at once.
+
+    A failure is counted after its transaction has rolled back, so the same attempt is never counted twice.
+    The event type is a label only when the endpoint subscribes to it (anything else is `other`).
+    """
+    body = trigger.json_body
+    event_type = body.get("type") if isinstance(body, dict) else None
+    label = event_type if event_type in WEBHOOK_EVENTS else "other"
+    count = WEBHOOKS_PROCESSED.labels(source="stripe", event_type=label, outcome=outcome).inc
+    if outcome == "failed":
+        count()
+    else:
+        transaction.on_commit(count)
+
+
 def webhook_trigger_reprocess(*, trigger: WebhookEventTrigger) -> bool:
     """Process a stored webhook again (after a receiver failed); record the error if it fails again."""
     if not trigger.valid or trigger.processed:
@@ -652,7 +669,9 @@ def webhook_trigger_reprocess(*, trigger: WebhookEventTrigger) -> bool:
     try:
         with transaction.atomic():
             trigger.process(save=True, api_key=api_key)
+            webhook_count(trigger=trigger, outcome="ok")
     except Exception as exc:  # any failure is recorded on the trigger, as dj-stripe's view does
+        webhook_count(trigger=trigger, outcome="failed")
         trigger.exception = str(exc)[: WebhookEventTrigger._meta.get_field("exception").max_length]
         trigger.traceback = traceback.format_exc()
         trigger.processed = False

@@ -43,6 +43,31 @@ PLANS_ACTIVATED = counter("plans_activated", "Weekly plans published to their cl
 RATE_LIMITED = counter(
     "rate_limited", "Requests answered 429 by the rate limits, by budget group.", labelnames=("group",)
 )
+WEBHOOKS_PROCESSED = counter(
+    "webhooks_processed",
+    "Webhook deliveries, by source, event type and outcome (ok, failed, rejected); each attempt counted once.",
+    labelnames=("source", "event_type", "outcome"),
+)
+NOTIFICATIONS_SENT = counter(
+    "notifications_sent",
+    "Notification sends, by channel, event, outcome (sent, retry, failed, deactivated, skipped) and reason.",
+    labelnames=("channel", "event", "outcome", "reason"),
+)
+AI_GENERATIONS = counter(
+    "ai_generations",
+    "AI plan generations finished, by provider and outcome (ok, invalid, refused, unavailable).",
+    labelnames=("provider", "outcome"),
+)
+LLM_REQUEST_DURATION = histogram(
+    "llm_request_duration_seconds",
+    "Calls to the plan-writing model, answered or not, by provider.",
+    labelnames=("provider",),
+)
+LLM_TOKENS = counter(
+    "llm_tokens",
+    "Tokens the plan-writing model read and wrote, by provider and kind (input, output).",
+    labelnames=("provider", "kind"),
+)
 RATE_LIMIT_CACHE_ERRORS = counter(
     "rate_limit_cache_errors", "Requests let through unlimited because the rate-limit cache failed."
 )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from fcm_django.models import FCMDevice
 from firebase_admin import credentials, exceptions, messaging
 
+from monitoring.metrics import NOTIFICATIONS_SENT
 from notifications.models import DeliveryStatus, Notification, PushDelivery, PushStatus
 
 FIREBASE_APP_NAME = "kinetix"
@@ -31,6 +32,17 @@ TRANSIENT_ERRORS = (
     exceptions.InternalError,
     exceptions.DeadlineExceededError,
     exceptions.UnknownError,
+)
+
+# The `reason` label of kinetix_notifications_sent_total for FCM's errors: a short fixed list, first match wins.
+ERROR_REASONS = (
+    (messaging.UnregisteredError, "unregistered"),
+    (messaging.SenderIdMismatchError, "sender_mismatch"),
+    (exceptions.InvalidArgumentError, "invalid_token"),
+    (exceptions.ResourceExhaustedError, "throttled"),
+    (exceptions.UnavailableError, "unavailable"),
+    (exceptions.InternalError, "unavailable"),
+    (exceptions.DeadlineExceededError, "timeout"),
 )
 
 _app_lock = threading.Lock()
@@ -108,6 +120,7 @@ def _claim(*, notification_id: int) -> tuple[Notification, list[PushDelivery], f
     app = firebase_app()
     if app is None:
         _finish(notification, PushStatus.SKIPPED, NOT_CONFIGURED)
+        _count_on_commit(notification, [("skipped", "not_configured")])
         return None
     if notification.push_status == PushStatus.SCHEDULED:  # the first attempt: one delivery per active device
         devices = FCMDevice.objects.filter(user_id=notification.user_id, active=True).values_list(
@@ -120,6 +133,7 @@ def _claim(*, notification_id: int) -> tuple[Notification, list[PushDelivery], f
     deliveries = list(notification.deliveries.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY]))
     if not deliveries:
         _finish(notification, PushStatus.SKIPPED, "The user has no active device.")
+        _count_on_commit(notification, [("skipped", "no_device")])
         return None
     for delivery in deliveries:  # bulk_update leaves auto_now alone: updated_at is set here
         delivery.status, delivery.updated_at = DeliveryStatus.SENDING, now
@@ -128,6 +142,26 @@ def _claim(*, notification_id: int) -> tuple[Notification, list[PushDelivery], f
     notification.push_status = PushStatus.SENDING
     notification.save(update_fields=["push_status"])
     return notification, deliveries, app
+
+
+def _count_on_commit(notification: Notification, outcomes: list[tuple[str, str]]) -> None:
+    """Count pushes by (outcome, reason) once the transaction that stores them commits."""
+    event = notification.event
+
+    def count() -> None:
+        for outcome, reason in outcomes:
+            NOTIFICATIONS_SENT.labels(channel="push", event=event, outcome=outcome, reason=reason).inc()
+
+    transaction.on_commit(count)
+
+
+def _reason(response: messaging.SendResponse | None) -> str:
+    """Name why a delivery did not go out, from a short fixed list; empty when it did."""
+    if response is None:
+        return "device_gone"
+    if response.success:
+        return ""
+    return next((reason for kind, reason in ERROR_REASONS if isinstance(response.exception, kind)), "other")
 
 
 def _finish(notification: Notification, status: str, note: str) -> None:
@@ -197,6 +231,7 @@ def _results_store(
 ) -> float | None:
     now = timezone.now()
     waits = [wait for d in deliveries if (wait := _record(d, responses.get(d.registration_id), now)) is not None]
+    _count_on_commit(notification, [(d.status, _reason(responses.get(d.registration_id))) for d in deliveries])
     PushDelivery.objects.bulk_update(
         deliveries,
         ["status", "message_id", "error_code", "error_message", "retry_at", "updated_at"],
