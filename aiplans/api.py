@@ -13,9 +13,11 @@ from aiplans.models import NOTES_LENGTH, REASON_LENGTH, SESSION_MINUTES, Generat
 from aiplans.training_data import FORMATS, training_data_lines
 from kinetix.accounts.permissions import IsTrainer
 from kinetix.coaching.api.plans import DocumentField, PlanSerializer, plan_response
+from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
 from kinetix.coaching.models import Equipment, Goal, Level
 from kinetix.coaching.plan_document import WeeklyPlanDocument
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -74,7 +76,13 @@ class GenerationFilterSerializer(serializers.Serializer):
 class GeneratePlanApi(APIView):
     @extend_schema(
         request=GenerateRequestSerializer,
-        responses={202: GenerationAcceptedSerializer},
+        responses={
+            202: GenerationAcceptedSerializer,
+            404: NOT_YOUR_CLIENT,
+            409: error_response("A client without a trainer has no one to review the draft (`no_trainer`)."),
+            422: error_response("The Idempotency-Key came with a different request (`idempotency_key_reused`)."),
+            429: error_response("This month's AI drafts of the trainer's tier are used (`ai_draft_quota_exceeded`)."),
+        },
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)],
         summary="Ask for an AI-drafted plan",
         description="Queues a draft for the trainer's review (a client's request goes to their trainer). "
@@ -133,7 +141,13 @@ class GenerationApproveApi(APIView):
 
     @extend_schema(
         request=ApproveSerializer,
-        responses={201: PlanSerializer},
+        responses={
+            201: PlanSerializer,
+            409: error_response(
+                "The draft was approved already (`generation_already_approved`), is not in review "
+                "(`generation_not_in_review`) or is stale (`generation_stale`)."
+            ),
+        },
         summary="Approve the draft: it becomes the client's active plan",
     )
     def post(self, request: Request, generation_id: int) -> Response:
@@ -157,7 +171,14 @@ class RejectSerializer(serializers.Serializer):
 class GenerationRejectApi(APIView):
     permission_classes = [IsTrainer]
 
-    @extend_schema(request=RejectSerializer, responses=GenerationSerializer, summary="Reject the draft with a reason")
+    @extend_schema(
+        request=RejectSerializer,
+        responses={
+            200: GenerationSerializer,
+            409: error_response("Not in review (`generation_not_in_review`, `generation_already_approved`)."),
+        },
+        summary="Reject the draft with a reason",
+    )
     def post(self, request: Request, generation_id: int) -> Response:
         generation = selectors.generation_get_for_user(user=request.user, generation_id=generation_id)
         data = RejectSerializer(data=request.data)

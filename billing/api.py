@@ -21,6 +21,14 @@ from billing.stripe_api import billing_require_configured
 from kinetix.accounts.permissions import IsTrainer
 from kinetix.errors import ApplicationError, NotFoundError
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
+
+# The answers of every route that needs Stripe, besides those every operation documents.
+STRIPE_ERRORS = {
+    502: error_response("Stripe could not complete the request (`payment_provider_error`)."),
+    503: error_response("Billing is not configured on this server (`billing_not_configured`)."),
+}
+NO_SUBSCRIPTION = error_response("There is no paid subscription (`no_subscription`).")
 
 
 class BillingApi(APIView):
@@ -97,7 +105,10 @@ def subscription_data(request: Request) -> dict:
 class SubscriptionApi(BillingApi):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=SubscriptionSerializer, summary="The user's tier, its state, entitlements and usage")
+    @extend_schema(
+        responses={200: SubscriptionSerializer, **STRIPE_ERRORS},
+        summary="The user's tier, its state, entitlements and usage",
+    )
     def get(self, request: Request) -> Response:
         billing_require_configured()
         return Response(subscription_data(request))
@@ -134,7 +145,7 @@ class SubscriptionUpgradePreviewApi(BillingApi):
             OpenApiParameter("tier", str, enum=[c.value for c in TierCode], required=True),
             OpenApiParameter("interval", str, enum=[i.value for i in Interval]),
         ],
-        responses=ChangePreviewSerializer,
+        responses={200: ChangePreviewSerializer, **STRIPE_ERRORS},
         summary="What changing tier costs now (the prorated amount of an upgrade)",
     )
     def get(self, request: Request) -> Response:
@@ -170,6 +181,8 @@ class SubscriptionUpgradeApi(BillingApi):
                 },
             ),
             402: OpenApiTypes.OBJECT,
+            409: error_response("The subscription ends at period end: resume it first (`subscription_cancelling`)."),
+            **STRIPE_ERRORS,
         },
         summary="Change tier: Checkout for a new subscriber, a paid prorated upgrade, or a downgrade at period end",
         description=(
@@ -195,7 +208,11 @@ class SubscriptionUpgradeApi(BillingApi):
 class SubscriptionCancelApi(BillingApi):
     permission_classes = [IsTrainer]
 
-    @extend_schema(request=None, responses=SubscriptionSerializer, summary="Cancel at the end of the paid period")
+    @extend_schema(
+        request=None,
+        responses={200: SubscriptionSerializer, 409: NO_SUBSCRIPTION, **STRIPE_ERRORS},
+        summary="Cancel at the end of the paid period",
+    )
     def post(self, request: Request) -> Response:
         services.subscription_cancel(user=request.user)
         return Response(subscription_data(request))
@@ -204,7 +221,18 @@ class SubscriptionCancelApi(BillingApi):
 class SubscriptionResumeApi(BillingApi):
     permission_classes = [IsTrainer]
 
-    @extend_schema(request=None, responses=SubscriptionSerializer, summary="Undo a cancellation at period end")
+    @extend_schema(
+        request=None,
+        responses={
+            200: SubscriptionSerializer,
+            409: error_response(
+                "There is no paid subscription (`no_subscription`), or it is not set to cancel "
+                "(`subscription_not_cancelling`)."
+            ),
+            **STRIPE_ERRORS,
+        },
+        summary="Undo a cancellation at period end",
+    )
     def post(self, request: Request) -> Response:
         services.subscription_resume(user=request.user)
         return Response(subscription_data(request))
@@ -245,7 +273,9 @@ class InvoiceListApi(BillingApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        operation_id="billing_invoices_list", responses=paginated_schema(InvoiceSerializer), summary="Own invoices"
+        operation_id="billing_invoices_list",
+        responses={200: paginated_schema(InvoiceSerializer), **STRIPE_ERRORS},
+        summary="Own invoices",
     )
     def get(self, request: Request) -> Response:
         billing_require_configured()
@@ -261,7 +291,8 @@ class InvoicePdfApi(BillingApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={302: None}, summary="The invoice's PDF: a redirect to Stripe's file, for the invoice's owner only"
+        responses={302: None, **STRIPE_ERRORS},
+        summary="The invoice's PDF: a redirect to Stripe's file, for the invoice's owner only",
     )
     def get(self, request: Request, invoice_id: str) -> Response:
         billing_require_configured()
@@ -299,7 +330,7 @@ class PaymentListApi(BillingApi):
 
     @extend_schema(
         operation_id="billing_payments_list",
-        responses=paginated_schema(PaymentSerializer),
+        responses={200: paginated_schema(PaymentSerializer), **STRIPE_ERRORS},
         summary="Payment history: amounts, statuses, refunds and failure reasons",
     )
     def get(self, request: Request) -> Response:
@@ -317,7 +348,7 @@ class PortalSessionApi(BillingApi):
 
     @extend_schema(
         request=None,
-        responses={201: inline_serializer("PortalSession", {"url": serializers.URLField()})},
+        responses={201: inline_serializer("PortalSession", {"url": serializers.URLField()}), **STRIPE_ERRORS},
         summary="Open Stripe's customer portal (cards, invoices, cancellation)",
     )
     def post(self, request: Request) -> Response:

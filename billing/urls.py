@@ -14,7 +14,8 @@ urlpatterns = [
     path("billing/subscription/cancel/", api.SubscriptionCancelApi.as_view(), name="billing-cancel"),
     path("billing/subscription/resume/", api.SubscriptionResumeApi.as_view(), name="billing-resume"),
     path("billing/invoices/", api.InvoiceListApi.as_view(), name="billing-invoices"),
-    path("billing/invoices/<str:invoice_id>/pdf/", api.InvoicePdfApi.as_view(), name="billing-invoice-pdf"),
+    # Stripe ids match `slug`; other text (a NUL, which PostgreSQL cannot compare) never reaches a query.
+    path("billing/invoices/<slug:invoice_id>/pdf/", api.InvoicePdfApi.as_view(), name="billing-invoice-pdf"),
     path("billing/payments/", api.PaymentListApi.as_view(), name="billing-payments"),
     path("billing/portal/", api.PortalSessionApi.as_view(), name="billing-portal"),
 ]

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -32,6 +34,11 @@ _ERROR_DESCRIPTIONS = {
     "403": "The user's role may not do this.",
     "404": "Not found, or not yours.",
 }
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """Document an answer in the error shape beyond those every operation gets (a 409, a 402), for `extend_schema`."""
+    return OpenApiResponse({"$ref": "#/components/schemas/Error"}, description=description)
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

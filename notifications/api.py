@@ -1,6 +1,6 @@
 """HTTP API of the notifications domain: the device registry, the inbox and preferences."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from fcm_django.models import DeviceType, FCMDevice
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -128,15 +128,24 @@ class NotificationReadAllApi(APIView):
         return Response({"marked": services.notifications_mark_all_read(user=request.user)})
 
 
+# Not OpenAPI's `time` format: that is RFC 3339's full-time, with seconds and an offset.
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00"})
+class ClockTimeField(serializers.TimeField):
+    """A local time of day, given as HH:MM."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class PreferenceSerializer(serializers.ModelSerializer):
     muted_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Category.choices),
         help_text="Categories whose pushes you do not want; they still reach your inbox.",
     )
-    quiet_hours_start = serializers.TimeField(
-        allow_null=True, format="%H:%M", help_text="Local time (your profile's time zone); pushes wait until the end."
+    quiet_hours_start = ClockTimeField(
+        allow_null=True, help_text="Local time (your profile's time zone); pushes wait until the end."
     )
-    quiet_hours_end = serializers.TimeField(allow_null=True, format="%H:%M")
+    quiet_hours_end = ClockTimeField(allow_null=True)
     timezone = serializers.CharField(source="user.timezone", read_only=True, help_text="Set it on `me/`.")
 
     class Meta:

@@ -15,6 +15,8 @@ def device_list(*, user: User) -> QuerySet[FCMDevice]:
 
 def device_get_for_user(*, user: User, registration_id: str) -> FCMDevice:
     """Return the user's device with this token, or answer 404 (also for another user's token)."""
+    if "\x00" in registration_id:  # PostgreSQL can neither store nor compare a NUL: no token holds one
+        raise NotFoundError("Device")
     device = FCMDevice.objects.filter(user=user, registration_id=registration_id).first()
     if device is None:
         raise NotFoundError("Device")

@@ -5,8 +5,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import ClientFactory, ExerciseFactory, TrainerFactory
 
-# A real Celery worker on Redis, for the tests that ask for `live_celery`.
-pytest_plugins = ["tests.celery_worker"]
+# A real Celery worker on Redis, for the tests that ask for `live_celery`; billing on the fake Stripe for
+# those that ask for `stripe_world`.
+pytest_plugins = ["tests.celery_worker", "tests.stripe_world"]
 
 
 @pytest.fixture(autouse=True)

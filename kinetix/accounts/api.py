@@ -1,14 +1,19 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from kinetix.accounts import selectors, services
 from kinetix.accounts.models import Invitation, Locale, Role, User
 from kinetix.accounts.permissions import IsClient, IsTrainer
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
+
+CLIENT_LIMIT_REACHED = error_response("The trainer's tier allows no more active clients (`client_limit_reached`).")
 
 
 class TrainerSummarySerializer(serializers.ModelSerializer):
@@ -45,7 +50,7 @@ class RegisterApi(APIView):
 
     @extend_schema(
         request=RegisterInputSerializer,
-        responses={201: ProfileSerializer},
+        responses={201: ProfileSerializer, 402: CLIENT_LIMIT_REACHED},
         summary="Register a trainer, or a client with an invitation code",
     )
     def post(self, request: Request) -> Response:
@@ -62,6 +67,24 @@ class RegisterApi(APIView):
             timezone_name=fields.get("timezone"),
         )
         return Response(profile_data(user), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        responses={200: TokenObtainPairSerializer, 401: error_response("No active account with these credentials.")}
+    )
+)
+class TokenObtainApi(TokenObtainPairView):
+    """Exchange an e-mail and password for an access token and a refresh token."""
+
+
+@extend_schema_view(
+    post=extend_schema(
+        responses={200: TokenRefreshSerializer, 401: error_response("The refresh token is invalid or expired.")}
+    )
+)
+class TokenRefreshApi(TokenRefreshView):
+    """Exchange a refresh token for a new access token."""
 
 
 class MeApi(APIView):
@@ -116,7 +139,9 @@ class InvitationListCreateApi(APIView):
         )
 
     @extend_schema(
-        request=InvitationCreateInputSerializer, responses={201: InvitationSerializer}, summary="Invite a client"
+        request=InvitationCreateInputSerializer,
+        responses={201: InvitationSerializer, 402: CLIENT_LIMIT_REACHED},
+        summary="Invite a client",
     )
     def post(self, request: Request) -> Response:
         data = self.InvitationCreateInputSerializer(data=request.data)
@@ -128,7 +153,10 @@ class InvitationListCreateApi(APIView):
 class InvitationRevokeApi(APIView):
     permission_classes = [IsTrainer]
 
-    @extend_schema(responses={204: None}, summary="Revoke a pending invitation")
+    @extend_schema(
+        responses={204: None, 409: error_response("The invitation is no longer pending (`invitation_not_pending`).")},
+        summary="Revoke a pending invitation",
+    )
     def delete(self, request: Request, invitation_id: int) -> Response:
         invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
         services.invitation_revoke(invitation=invitation)
@@ -143,7 +171,7 @@ class InvitationAcceptApi(APIView):
 
     @extend_schema(
         request=InvitationAcceptInputSerializer,
-        responses=ProfileSerializer,
+        responses={200: ProfileSerializer, 402: CLIENT_LIMIT_REACHED},
         summary="Join (or switch to) the inviting trainer",
     )
     def post(self, request: Request) -> Response:

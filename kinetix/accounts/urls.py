@@ -1,12 +1,11 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from kinetix.accounts import api
 
 urlpatterns = [
     path("auth/register/", api.RegisterApi.as_view(), name="auth-register"),
-    path("auth/token/", TokenObtainPairView.as_view(), name="auth-token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/token/", api.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/refresh/", api.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("me/", api.MeApi.as_view(), name="me"),
     path("invitations/", api.InvitationListCreateApi.as_view(), name="invitations"),
     path("invitations/accept/", api.InvitationAcceptApi.as_view(), name="invitation-accept"),

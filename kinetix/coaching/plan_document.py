@@ -178,36 +178,96 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def document_from_plan(plan: m.WeeklyPlan) -> dict:
-    """Render a stored plan as a document, with the ids of its days and prescriptions."""
+def _document(plan: m.WeeklyPlan, days: list[dict]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "title": plan.title,
         "goal": plan.goal,
         "level": plan.level,
         "notes": plan.notes,
-        "days": [
-            {
-                "id": day.id,
-                "weekday": day.weekday,
-                "title": day.title,
-                "notes": day.notes,
-                "exercises": [
-                    {
-                        "id": planned.id,
-                        "exercise": planned.exercise.slug,
-                        "sets": planned.sets,
-                        "reps_min": planned.reps_min,
-                        "reps_max": planned.reps_max,
-                        "rest_seconds": planned.rest_seconds,
-                        "rpe": _number(planned.rpe),
-                        "load_kg": _number(planned.load_kg),
-                        "tempo": planned.tempo,
-                        "notes": planned.notes,
-                    }
-                    for planned in day.exercises.all()
-                ],
-            }
-            for day in plan.days.all()
-        ],
+        "days": days,
     }
+
+
+def _day(*, id: int, weekday: int, title: str, notes: str, exercises: list[dict]) -> dict:
+    return {"id": id, "weekday": weekday, "title": title, "notes": notes, "exercises": exercises}
+
+
+def _prescription(
+    *,
+    id: int,
+    exercise: str,
+    sets: int,
+    reps_min: int,
+    reps_max: int,
+    rest_seconds: int,
+    rpe: Decimal | None,
+    load_kg: Decimal | None,
+    tempo: str,
+    notes: str,
+) -> dict:
+    return {
+        "id": id,
+        "exercise": exercise,
+        "sets": sets,
+        "reps_min": reps_min,
+        "reps_max": reps_max,
+        "rest_seconds": rest_seconds,
+        "rpe": _number(rpe),
+        "load_kg": _number(load_kg),
+        "tempo": tempo,
+        "notes": notes,
+    }
+
+
+PRESCRIPTION_FIELDS = ("id", "sets", "reps_min", "reps_max", "rest_seconds", "rpe", "load_kg", "tempo", "notes")
+
+
+def document_from_plan(plan: m.WeeklyPlan) -> dict:
+    """Render a stored plan as a document, with the ids of its days and prescriptions."""
+    days = [
+        _day(
+            id=day.id,
+            weekday=day.weekday,
+            title=day.title,
+            notes=day.notes,
+            exercises=[
+                _prescription(
+                    exercise=planned.exercise.slug, **{name: getattr(planned, name) for name in PRESCRIPTION_FIELDS}
+                )
+                for planned in day.exercises.all()
+            ],
+        )
+        for day in plan.days.all()
+    ]
+    return _document(plan, days)
+
+
+def document_read(plan: m.WeeklyPlan) -> dict:
+    """Render a stored plan as `document_from_plan` does, reading its content in one query with no models.
+
+    For one plan read often (a client's `me/plan/`): two prefetch levels of model instances cost more
+    than the whole rest of the request (docs/BENCHMARKS.md).
+    """
+    rows = (
+        m.PlanDay.objects.filter(plan=plan)
+        .order_by("weekday", "id", "exercises__order", "exercises__id")
+        .values_list(
+            "id",
+            "weekday",
+            "title",
+            "notes",
+            "exercises__exercise__slug",
+            *[f"exercises__{name}" for name in PRESCRIPTION_FIELDS],
+        )
+    )
+    days: dict[int, dict] = {}
+    for day_id, weekday, title, notes, slug, *prescription in rows:
+        day = days.get(day_id)
+        if day is None:
+            day = days[day_id] = _day(id=day_id, weekday=weekday, title=title, notes=notes, exercises=[])
+        if prescription[0] is not None:  # a day without prescriptions comes back as one row of NULLs
+            day["exercises"].append(
+                _prescription(exercise=slug, **dict(zip(PRESCRIPTION_FIELDS, prescription, strict=True)))
+            )
+    return _document(plan, list(days.values()))

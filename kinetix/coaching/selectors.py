@@ -122,7 +122,7 @@ def plan_get_for_user(*, user: User, plan_id: int) -> WeeklyPlan:
 
 
 def plan_for_client_on(*, client: User, date: datetime.date) -> WeeklyPlan:
-    """Return the client's active plan whose week covers `date`, or answer 404."""
+    """Return the client's active plan whose week covers `date` (without its content), or answer 404."""
     plan = (
         WeeklyPlan.objects.filter(
             client=client,
@@ -131,7 +131,6 @@ def plan_for_client_on(*, client: User, date: datetime.date) -> WeeklyPlan:
             week_start__gt=date - datetime.timedelta(days=7),
         )
         .order_by("-week_start")
-        .prefetch_related(plan_content_prefetch())
         .first()
     )
     if plan is None:

@@ -4,7 +4,8 @@ from kinetix.coaching.api import clients, exercises, plans, progress, workouts
 
 urlpatterns = [
     path("exercises/", exercises.ExerciseListCreateApi.as_view(), name="exercises"),
-    path("exercises/<str:slug_or_id>/", exercises.ExerciseDetailApi.as_view(), name="exercise-detail"),
+    # Slugs and ids match `slug`; other text (a NUL, which PostgreSQL cannot compare) never reaches a query.
+    path("exercises/<slug:slug_or_id>/", exercises.ExerciseDetailApi.as_view(), name="exercise-detail"),
     path("plans/", plans.PlanListCreateApi.as_view(), name="plans"),
     path("plans/<int:plan_id>/", plans.PlanDetailApi.as_view(), name="plan-detail"),
     path("plans/<int:plan_id>/activate/", plans.PlanActivateApi.as_view(), name="plan-activate"),

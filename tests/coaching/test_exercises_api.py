@@ -307,7 +307,7 @@ def test_mine_lists_only_the_trainers_private_exercises(api_as, trainer, other_t
     assert slugs(api_as(trainer).get(EXERCISES, {"mine": "true"})) == [created["slug"]]
 
 
-@pytest.mark.parametrize("key", ["no-such-exercise", "99999999", "99999999999999999999", "²"])
+@pytest.mark.parametrize("key", ["no-such-exercise", "99999999", "99999999999999999999", "²", "nul%00byte"])
 def test_unknown_exercise_is_404(api_as, trainer, key):
     response = api_as(trainer).get(f"{EXERCISES}{key}/")
 

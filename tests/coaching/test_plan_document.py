@@ -7,6 +7,7 @@ from kinetix.coaching.plan_document import (
     SCHEMA_VERSION,
     PlanDocumentError,
     document_from_plan,
+    document_read,
     document_validate,
     json_schema,
 )
@@ -31,6 +32,21 @@ def test_document_round_trips_through_storage(trainer, client_user, exercises):
         for exercise in day["exercises"]:
             assert exercise.pop("id")
     assert stored == document
+
+
+def test_the_one_query_read_renders_what_the_prefetched_plan_renders(
+    trainer, client_user, exercises, django_assert_num_queries
+):
+    document = plan_document([e.slug for e in exercises], days=3)
+    document["days"][2]["exercises"][0].update(rpe=7.5, load_kg=102.5, tempo="3-1-1-0", notes="Pause at the bottom")
+    plan = plan_create(trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=document)
+    PlannedExercise.objects.filter(day__plan=plan, day__weekday=2).delete()  # a day left empty (admin edits)
+
+    with django_assert_num_queries(1):
+        read = document_read(plan)
+
+    assert read == document_from_plan(plan_with_content(plan=plan))
+    assert read["days"][1]["exercises"] == []
 
 
 def test_every_library_exercise_slug_is_a_valid_document_slug():

@@ -66,6 +66,10 @@ def test_delete_own_device_and_not_anothers(api_as, client_user, other_client):
     assert list(FCMDevice.objects.values_list("registration_id", flat=True)) == ["their-token"]
 
 
+def test_device_token_with_a_nul_is_404_not_500(api_as, client_user):
+    assert api_as(client_user).delete(f"{DEVICES}nul%00byte/").status_code == 404
+
+
 def test_devices_need_authentication(api):
     assert api.get(DEVICES).status_code == 401
 

@@ -62,6 +62,21 @@ def test_non_json_constants_are_refused(api):
     assert response.json()["code"] == "parse_error"
 
 
+@pytest.mark.parametrize(
+    "document",
+    [{"title": "Week\x00one"}, {"days": [{"exercises": [{"exercise": "squat\x00"}]}]}, {"notes\x00": ""}],
+    ids=["value", "nested-value", "key"],
+)
+def test_nul_character_in_json_is_400_not_500(api_as, trainer, client_user, document):
+    # PostgreSQL stores no NUL in text or jsonb, nor compares one: it would fail wherever the string went.
+    body = {"client": client_user.pk, "week_start": "2026-01-05", "document": document}
+
+    response = api_as(trainer).post("/api/v1/plans/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_too_many_query_fields_are_a_json_400(api_as, trainer):
     query = "&".join(f"muscle=chest{n}" for n in range(500))
 

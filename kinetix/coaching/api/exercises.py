@@ -9,6 +9,7 @@ from kinetix.accounts.permissions import IsTrainer
 from kinetix.coaching import selectors, services
 from kinetix.coaching.models import Category, Equipment, Exercise, Level, Mechanics, Muscle
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
 
 
 class ExerciseSerializer(serializers.ModelSerializer):
@@ -132,7 +133,10 @@ class ExerciseDetailApi(APIView):
         exercise = selectors.exercise_get_for_user(user=request.user, slug_or_id=exercise.slug)
         return Response(ExerciseSerializer(exercise).data)
 
-    @extend_schema(responses={204: None}, summary="Delete an unused private exercise")
+    @extend_schema(
+        responses={204: None, 409: error_response("Plans or workouts use the exercise (`exercise_in_use`).")},
+        summary="Delete an unused private exercise",
+    )
     def delete(self, request: Request, slug_or_id: str) -> Response:
         exercise = selectors.private_exercise_get_for_owner(user=request.user, slug_or_id=slug_or_id)
         services.exercise_delete(exercise=exercise)

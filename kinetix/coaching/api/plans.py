@@ -1,6 +1,7 @@
 import datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from pydantic import ConfigDict
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,9 +9,11 @@ from rest_framework.views import APIView
 
 from kinetix.accounts.permissions import IsClient, IsTrainer
 from kinetix.coaching import selectors, services
+from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
 from kinetix.coaching.models import PlanStatus, WeeklyPlan
-from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_plan
+from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_plan, document_read
 from kinetix.pagination import paginated_response, paginated_schema
+from kinetix.schema import error_response
 
 
 @extend_schema_field(WeeklyPlanDocument)
@@ -84,7 +87,11 @@ class PlanListCreateApi(APIView):
         )
         return paginated_response(queryset=plans, serializer_class=PlanSerializer, request=request, view=self)
 
-    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer}, summary="Create a draft plan")
+    @extend_schema(
+        request=PlanCreateSerializer,
+        responses={201: PlanSerializer, 404: NOT_YOUR_CLIENT},
+        summary="Create a draft plan",
+    )
     def post(self, request: Request) -> Response:
         data = PlanCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,7 +113,10 @@ class PlanDetailApi(APIView):
 
     @extend_schema(
         request=PlanUpdateSerializer,
-        responses=PlanSerializer,
+        responses={
+            200: PlanSerializer,
+            409: error_response("The plan is archived (`plan_archived`), or active and `week_start` moves it."),
+        },
         summary="Replace the plan's document",
         description="Send `{document, week_start?}` or the document itself. Prescriptions sent back with "
         "their `id` keep the sets logged against them.",
@@ -134,7 +144,11 @@ class PlanDetailApi(APIView):
 class PlanActivateApi(APIView):
     permission_classes = [IsTrainer]
 
-    @extend_schema(request=None, responses=PlanSerializer, summary="Publish the plan to its client")
+    @extend_schema(
+        request=None,
+        responses={200: PlanSerializer, 409: error_response("An archived plan cannot be activated (`plan_archived`).")},
+        summary="Publish the plan to its client",
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         plan = services.plan_activate(plan=selectors.plan_get_for_user(user=request.user, plan_id=plan_id))
         return plan_response(plan)
@@ -149,6 +163,16 @@ class PlanArchiveApi(APIView):
         return plan_response(plan)
 
 
+class MyPlanDocument(WeeklyPlanDocument):
+    """The client's plan covering a date: its document, with the plan's id and week."""
+
+    model_config = ConfigDict(title="MyPlan")
+
+    plan_id: int
+    week_start: datetime.date
+    week_end: datetime.date
+
+
 class MyPlanApi(APIView):
     permission_classes = [IsClient]
 
@@ -157,7 +181,7 @@ class MyPlanApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD; default today in your time zone.")],
-        responses=WeeklyPlanDocument,
+        responses={200: MyPlanDocument, 404: error_response("No active plan covers the date.")},
         summary="Your active plan covering a date",
         description="The plan's document with the ids of its days and prescriptions (for logging sets), "
         "plus `plan_id`, `week_start` and `week_end`.",
@@ -169,5 +193,5 @@ class MyPlanApi(APIView):
         plan = selectors.plan_for_client_on(client=request.user, date=date)
         week_end = plan.week_start + datetime.timedelta(days=6)
         return Response(
-            {"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document_from_plan(plan)}
+            {"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document_read(plan)}
         )
