@@ -21,9 +21,11 @@ def counter(name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> 
     return Counter(name, documentation, labelnames=labelnames, namespace=NAMESPACE)
 
 
-def histogram(name: str, documentation: str, labelnames: tuple[str, ...] = ()) -> Histogram:
+def histogram(
+    name: str, documentation: str, labelnames: tuple[str, ...] = (), buckets: tuple[float, ...] = DURATION_BUCKETS
+) -> Histogram:
     """Declare a `kinetix_<name>` histogram of durations in seconds; `name` ends in `_seconds`."""
-    return Histogram(name, documentation, labelnames=labelnames, namespace=NAMESPACE, buckets=DURATION_BUCKETS)
+    return Histogram(name, documentation, labelnames=labelnames, namespace=NAMESPACE, buckets=buckets)
 
 
 HEALTH_CHECK_FAILURES = counter(
@@ -67,6 +69,13 @@ LLM_TOKENS = counter(
     "llm_tokens",
     "Tokens the plan-writing model read and wrote, by provider and kind (input, output).",
     labelnames=("provider", "kind"),
+)
+CACHE_OPERATION_DURATION = histogram(
+    "cache_operation_duration_seconds",
+    "Operations on the Redis cache (rate limits, cached reads), by operation.",
+    labelnames=("operation",),
+    # Cache calls take well under a millisecond when healthy; the top buckets catch a struggling Redis.
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0),
 )
 RATE_LIMIT_CACHE_ERRORS = counter(
     "rate_limit_cache_errors", "Requests let through unlimited because the rate-limit cache failed."

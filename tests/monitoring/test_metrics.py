@@ -43,3 +43,17 @@ def _failures(api, check: str) -> float:
     text = api.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
     prefix = f'kinetix_health_check_failures_total{{check="{check}"}} '
     return next((float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+
+
+def test_cache_operations_are_timed_in_the_scrape(api):
+    # The readiness check writes, reads and deletes a cache key: those operations show in /metrics.
+    with override_settings(METRICS_TOKEN=TOKEN):
+        before = _cache_operations(api, "get")
+        assert api.get("/health/ready/").status_code == 200
+        assert _cache_operations(api, "get") == before + 1
+
+
+def _cache_operations(api, operation: str) -> float:
+    text = api.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    prefix = f'kinetix_cache_operation_duration_seconds_count{{operation="{operation}"}} '
+    return next((float(line.removeprefix(prefix)) for line in text.splitlines() if line.startswith(prefix)), 0.0)
