@@ -73,5 +73,11 @@ def queries_per_request(path: str, token: str, *, method: str = "get", body: obj
     return len(queries)
 
 
+def baseline_row(baseline: dict) -> list:
+    """The table row of the baseline (`bench/ping/`), in the columns the API benchmarks print."""
+    measured = [baseline[key] for key in ("requests", "rps", "p50_ms", "p99_ms")]
+    return ["bench/ping/ (baseline)", *measured, 1.0, "-", "-", "-"]
+
+
 def status_ok(result: dict) -> bool:
     return set(result["statuses"]) <= {"200", "201"} and result["requests"] > 0

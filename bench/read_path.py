@@ -7,7 +7,7 @@ grow with the plan's or the client list's size.
 """
 
 from bench import harness
-from bench.api_load import queries_per_request, scenarios_run, status_ok
+from bench.api_load import baseline_row, queries_per_request, scenarios_run, status_ok
 
 BUDGET = 0.5
 CLIENTS = 30
@@ -49,19 +49,7 @@ def main() -> None:
     with harness.server() as port:
         baseline, results = scenarios_run(port, scenarios, baseline_requests)
 
-    rows = [
-        [
-            "bench/ping/ (baseline)",
-            baseline["requests"],
-            baseline["rps"],
-            baseline["p50_ms"],
-            baseline["p99_ms"],
-            1.0,
-            "-",
-            "-",
-            "-",
-        ]
-    ]
+    rows = [baseline_row(baseline)]
     ok = status_ok(baseline)
     for (name, result), (small, large) in zip(results, queries.values(), strict=True):
         ratio = result["rps"] / baseline["rps"]

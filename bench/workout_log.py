@@ -7,7 +7,7 @@ and the trainer's "workout logged" notification (its push queued to Redis, as in
 """
 
 from bench import harness
-from bench.api_load import queries_per_request, scenarios_run, status_ok
+from bench.api_load import baseline_row, queries_per_request, scenarios_run, status_ok
 
 BUDGET = 0.3
 CLIENTS = 30
@@ -63,19 +63,7 @@ def main() -> None:
 
     stored = WorkoutSession.objects.count()
     sets_stored = SetLog.objects.count()
-    rows = [
-        [
-            "bench/ping/ (baseline)",
-            baseline["requests"],
-            baseline["rps"],
-            baseline["p50_ms"],
-            baseline["p99_ms"],
-            1.0,
-            "-",
-            "-",
-            "-",
-        ]
-    ]
+    rows = [baseline_row(baseline)]
     name, result = results[0]
     ratio = result["rps"] / baseline["rps"]
     stored_ok = sets_stored == stored * SETS and stored >= result["requests"]
