@@ -19,6 +19,7 @@ from kinetix.accounts.admin_scope import TrainerScopedAdmin
 from kinetix.accounts.models import User
 from kinetix.accounts.selectors import trainer_clients
 from kinetix.coaching.admin import plan_document_html
+from kinetix.coaching.plan_document import document_upgrade
 from kinetix.errors import ApplicationError
 
 
@@ -105,7 +106,7 @@ class PlanGenerationAdmin(TrainerScopedAdmin, admin.ModelAdmin):
             "original": generation,
             "form": form,
             "can_review": can_review,
-            "plan_html": plan_document_html(generation.draft) if generation.draft else None,
+            "plan_html": plan_document_html(document_upgrade(generation.draft)) if generation.draft else None,
             "report_html": report_html(generation.report),
             "plan_url": reverse("admin:coaching_weeklyplan_change", args=[generation.plan_id])
             if generation.plan_id

@@ -13,9 +13,10 @@ from aiplans.models import NOTES_LENGTH, REASON_LENGTH, SESSION_MINUTES, Generat
 from aiplans.training_data import FORMATS, training_data_lines
 from kinetix.accounts.permissions import IsTrainer
 from kinetix.coaching.api.plans import DocumentField, PlanSerializer, plan_response
+from kinetix.coaching.api.versions import DocumentVersioned
 from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
 from kinetix.coaching.models import Equipment, Goal, Level
-from kinetix.coaching.plan_document import WeeklyPlanDocument
+from kinetix.coaching.plan_document import WeeklyPlanDocument, document_in_version, document_upgrade
 from kinetix.pagination import paginated_response, paginated_schema
 from kinetix.schema import error_response
 
@@ -43,7 +44,13 @@ class ReportIssueSerializer(serializers.Serializer):
 
 @extend_schema_field(WeeklyPlanDocument)
 class DraftField(serializers.JSONField):
-    """The model's last draft as a WeeklyPlan document (null until one passed the schema)."""
+    """The model's last draft as a WeeklyPlan document (null until one passed the schema).
+
+    Drafts are stored in the version they were written in and answered in the one the client asks for.
+    """
+
+    def to_representation(self, value: dict) -> dict:
+        return document_in_version(document_upgrade(value), self.context["request"].schema_version)
 
 
 class GenerationSerializer(serializers.ModelSerializer):
@@ -107,7 +114,7 @@ class GeneratePlanApi(APIView):
         return Response({"id": generation.pk, "status": generation.status}, status=status.HTTP_202_ACCEPTED)
 
 
-class GenerationListApi(APIView):
+class GenerationListApi(DocumentVersioned, APIView):
     @extend_schema(
         operation_id="ai_generations_list",
         parameters=[GenerationFilterSerializer],
@@ -123,11 +130,11 @@ class GenerationListApi(APIView):
         )
 
 
-class GenerationDetailApi(APIView):
+class GenerationDetailApi(DocumentVersioned, APIView):
     @extend_schema(responses=GenerationSerializer, summary="One AI draft with its validation report")
     def get(self, request: Request, generation_id: int) -> Response:
         generation = selectors.generation_get_for_user(user=request.user, generation_id=generation_id)
-        return Response(GenerationSerializer(generation).data)
+        return Response(GenerationSerializer(generation, context={"request": request}).data)
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -136,7 +143,7 @@ class ApproveSerializer(serializers.Serializer):
     week_start = serializers.DateField(required=False, help_text="Default: the client's coming Monday.")
 
 
-class GenerationApproveApi(APIView):
+class GenerationApproveApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(
@@ -161,14 +168,14 @@ class GenerationApproveApi(APIView):
             client_id=data.validated_data.get("client"),
             week_start=data.validated_data.get("week_start"),
         )
-        return plan_response(plan, status.HTTP_201_CREATED)
+        return plan_response(plan, request, status.HTTP_201_CREATED)
 
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_LENGTH)
 
 
-class GenerationRejectApi(APIView):
+class GenerationRejectApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(
@@ -186,7 +193,7 @@ class GenerationRejectApi(APIView):
         generation = services.generation_reject(
             generation=generation, by=request.user, reason=data.validated_data["reason"]
         )
-        return Response(GenerationSerializer(generation).data)
+        return Response(GenerationSerializer(generation, context={"request": request}).data)
 
 
 class CanExportTrainingData(BasePermission):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kinetix.coaching.models import Goal, Level, WeeklyPlan
+from kinetix.coaching.plan_document import document_upgrade
 
 SESSION_MINUTES = (15, 180)
 NOTES_LENGTH = 1000
@@ -113,5 +114,7 @@ class PlanGeneration(models.Model):
 
     @property
     def was_edited(self) -> bool:
-        """Tell whether the trainer changed the draft before approving it."""
-        return self.approved_document is not None and self.approved_document != self.draft
+        """Tell whether the trainer changed the draft before approving it (in one version: either may be older)."""
+        if self.approved_document is None or self.draft is None:
+            return False
+        return document_upgrade(self.approved_document) != document_upgrade(self.draft)

@@ -19,7 +19,7 @@ def paginated_response(
     """Render one page of `queryset` as `{count, next, previous, results}`."""
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
 
 
 def paginated_schema(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:

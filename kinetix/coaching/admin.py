@@ -34,7 +34,7 @@ from kinetix.coaching.models import (
     WeeklyPlan,
     WorkoutSession,
 )
-from kinetix.coaching.plan_document import document_from_plan
+from kinetix.coaching.plan_document import SUMMARY_FIELDS, document_from_plan
 from kinetix.coaching.selectors import exercises_visible, plan_with_content
 from kinetix.coaching.services import exercise_delete, plan_activate, plan_archive, plan_delete
 from kinetix.errors import ApplicationError
@@ -183,6 +183,12 @@ class PlannedExerciseForm(forms.ModelForm):
         if reps_min is not None and reps_max is not None and reps_min > reps_max:
             self.add_error("reps_max", "Must not be below the minimum reps.")
         return cleaned
+
+    def save(self, commit: bool = True) -> PlannedExercise:
+        # As in the API (plan_document): a summary changed by hand prescribes that many sets alike.
+        if set(self.changed_data) & set(SUMMARY_FIELDS):
+            self.instance.set_targets = []
+        return super().save(commit)
 
 
 class PrescriptionFormSet(BaseModelFormSet):
@@ -410,6 +416,15 @@ def _reps(item: dict) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
+def _sets(item: dict) -> str:
+    """The number of sets, followed by each set's target when they differ (reps @ load, RPE)."""
+    targets = item["set_targets"]
+    if all(target == targets[0] for target in targets):
+        return str(item["sets"])
+    each = [f"{_reps(t)} @ {_number(t['load_kg'], ' kg')}, RPE {_number(t['rpe'])}" for t in targets]
+    return f"{item['sets']}: " + " · ".join(each)
+
+
 def plan_document_html(document: dict) -> SafeString:
     """Render a WeeklyPlan document as a table a day, with the JSON itself beneath."""
     if not document["days"]:
@@ -425,7 +440,7 @@ def plan_document_html(document: dict) -> SafeString:
             [
                 (
                     item["exercise"],
-                    item["sets"],
+                    _sets(item),
                     _reps(item),
                     item["rest_seconds"],
                     _number(item["rpe"]),

@@ -221,6 +221,9 @@ class PlannedExercise(models.Model):
     load_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True, validators=bounded(LOAD_KG))
     tempo = models.CharField(max_length=TEMPO_LENGTH, blank=True)
     notes = models.TextField(blank=True, max_length=NOTES_LENGTH)
+    # WeeklyPlan v2's per-set targets ({reps_min, reps_max, rpe, load_kg} a set), kept only when the sets
+    # differ; empty means every set has the target above, which then summarises the list when it is not.
+    set_targets = models.JSONField(default=list, db_default=[], blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -5,24 +5,54 @@ LLM all use the models here; plans are stored relationally and converted to and 
 this document only by `document_validate` and `document_from_plan`.
 """
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db.models import Prefetch, QuerySet
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kinetix.coaching import models as m
 from kinetix.errors import ApplicationError, FieldError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions that clients may still send and ask for; each older one is upgraded (UPGRADES) on the way in
+# and downgraded (DOWNGRADES) on the way out.
+SUPPORTED_VERSIONS = (1, 2)
+# A document that names no version is one written before versions existed.
+UNVERSIONED = 1
 
 Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 
 
-class PlannedExerciseDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RepRange(BaseModel):
+    @field_validator("reps_max", check_fields=False)
+    @classmethod
+    def _reps_max_not_below_min(cls, reps_max: int | None, info: ValidationInfo) -> int | None:
+        reps_min = info.data.get("reps_min")
+        if reps_min is not None and reps_max is not None and reps_max < reps_min:
+            raise ValueError("reps_max must not be below reps_min")
+        return reps_max
+
+
+# Version 1 -------------------------------------------------------------------------------------------
+# Kept as it was published: v1 documents are validated against it before they are upgraded, so that a v1
+# client's errors name v1 fields, and v1 answers are described by it.
+
+
+class PlannedExerciseDocumentV1(RepRange):
+    model_config = ConfigDict(extra="forbid", title="PlannedExerciseV1")
 
     id: int | None = Field(default=None, description="Read-only; kept when a read plan is sent back.")
     exercise: Slug = Field(description="Slug of an exercise in the library.")
@@ -35,41 +65,137 @@ class PlannedExerciseDocument(BaseModel):
     tempo: str = Field(default="", max_length=m.TEMPO_LENGTH)
     notes: str = Field(default="", max_length=m.NOTES_LENGTH)
 
-    @field_validator("reps_max")
-    @classmethod
-    def _reps_max_not_below_min(cls, reps_max: int, info: ValidationInfo) -> int:
-        reps_min = info.data.get("reps_min")
-        if reps_min is not None and reps_max < reps_min:
-            raise ValueError("reps_max must not be below reps_min")
-        return reps_max
 
-
-class PlanDayDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanDayDocumentV1(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="PlanDayV1")
 
     id: int | None = Field(default=None, description="Read-only; kept when a read plan is sent back.")
     weekday: int = Field(ge=m.WEEKDAYS[0], le=m.WEEKDAYS[1], description="ISO weekday: 1 is Monday, 7 Sunday.")
     title: str = Field(default="", max_length=m.DAY_TITLE_LENGTH)
     notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+    exercises: list[PlannedExerciseDocumentV1] = Field(
+        min_length=m.EXERCISES_PER_DAY[0], max_length=m.EXERCISES_PER_DAY[1]
+    )
+
+
+class WeeklyPlanDocumentV1(BaseModel):
+    """Version 1: every set of a prescription alike (`sets` x `reps_min`-`reps_max` at `load_kg`/`rpe`)."""
+
+    model_config = ConfigDict(extra="forbid", title="WeeklyPlanV1")
+
+    schema_version: int = Field(default=1, ge=1, le=1)
+    title: str = Field(min_length=1, max_length=m.TITLE_LENGTH)
+    goal: m.Goal
+    level: m.Level
+    notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+    days: list[PlanDayDocumentV1] = Field(min_length=m.DAYS_PER_PLAN[0], max_length=m.DAYS_PER_PLAN[1])
+
+
+# Version 2: per-set targets -----------------------------------------------------------------------------
+
+
+class SetTargetDocument(RepRange):
+    """What one set asks for: a pyramid, a top set with back-off sets, a warm-up set."""
+
+    model_config = ConfigDict(extra="forbid", title="SetTarget")
+
+    reps_min: int = Field(ge=m.REPS[0], le=m.REPS[1])
+    reps_max: int = Field(ge=m.REPS[0], le=m.REPS[1])
+    rpe: float | None = Field(default=None, ge=m.RPE[0], le=m.RPE[1])
+    load_kg: float | None = Field(default=None, ge=m.LOAD_KG[0], le=m.LOAD_KG[1])
+
+
+def _highest(values: Iterable[float | None]) -> float | None:
+    return max((value for value in values if value is not None), default=None)
+
+
+def targets_summary(targets: list[SetTargetDocument]) -> dict[str, Any]:
+    """The v1 fields of a prescription: how many sets, the widest rep range, the highest effort and load."""
+    return {
+        "sets": len(targets),
+        "reps_min": min(target.reps_min for target in targets),
+        "reps_max": max(target.reps_max for target in targets),
+        "rpe": _highest(target.rpe for target in targets),
+        "load_kg": _highest(target.load_kg for target in targets),
+    }
+
+
+SUMMARY_FIELDS = ("sets", "reps_min", "reps_max", "rpe", "load_kg")
+TARGET_FIELDS = ("reps_min", "reps_max", "rpe", "load_kg")
+SUMMARY_DESCRIPTION = (
+    "Summary of `set_targets` (as version 1 has it). Sent without `set_targets`, or changed from what was "
+    "read, it prescribes as in version 1: that many sets alike."
+)
+
+
+def equal_sets(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The set targets that a version 1 prescription means: `sets` sets, each with its reps, rpe and load."""
+    return [{name: summary.get(name) for name in TARGET_FIELDS} for _ in range(summary["sets"])]
+
+
+class PlannedExerciseDocument(PlannedExerciseDocumentV1):
+    model_config = ConfigDict(title="PlannedExercise")
+
+    sets: int | None = Field(default=None, ge=m.SETS[0], le=m.SETS[1], description=SUMMARY_DESCRIPTION)
+    reps_min: int | None = Field(default=None, ge=m.REPS[0], le=m.REPS[1], description=SUMMARY_DESCRIPTION)
+    reps_max: int | None = Field(default=None, ge=m.REPS[0], le=m.REPS[1], description=SUMMARY_DESCRIPTION)
+    rpe: float | None = Field(default=None, ge=m.RPE[0], le=m.RPE[1], description=SUMMARY_DESCRIPTION)
+    load_kg: float | None = Field(default=None, ge=m.LOAD_KG[0], le=m.LOAD_KG[1], description=SUMMARY_DESCRIPTION)
+    set_targets: list[SetTargetDocument] | None = Field(
+        default=None,
+        min_length=m.SETS[0],
+        max_length=m.SETS[1],
+        description="One target per set, in the order they are done.",
+    )
+
+    @model_validator(mode="after")
+    def _targets_and_summary(self) -> "PlannedExerciseDocument":
+        # Clients of version 1 read version 2 answers (the default) and send them back edited: a summary
+        # that no longer matches the targets was changed on purpose and prescribes sets alike, as in v1.
+        sent = {name: getattr(self, name) for name in SUMMARY_FIELDS if name in self.model_fields_set}
+        read = targets_summary(self.set_targets) if self.set_targets else {}
+        if not read or any(read[name] != value for name, value in sent.items()):
+            summary = {**read, **sent}
+            if not all(summary.get(name) is not None for name in ("sets", "reps_min", "reps_max")):
+                raise PydanticCustomError(
+                    "set_targets_missing", "Give set_targets, or sets, reps_min and reps_max as in version 1."
+                )
+            self.set_targets = [SetTargetDocument.model_validate(target) for target in equal_sets(summary)]
+        for name, value in targets_summary(self.set_targets).items():
+            setattr(self, name, value)
+        return self
+
+    def stored_set_targets(self) -> list[dict[str, Any]]:
+        """The targets as stored: none when every set is alike, since the summary then says it all."""
+        first = self.set_targets[0]
+        return [] if all(target == first for target in self.set_targets) else [t.model_dump() for t in self.set_targets]
+
+
+class PlanDayDocument(PlanDayDocumentV1):
+    model_config = ConfigDict(title="PlanDay")
+
     exercises: list[PlannedExerciseDocument] = Field(
         min_length=m.EXERCISES_PER_DAY[0], max_length=m.EXERCISES_PER_DAY[1]
     )
 
 
-class WeeklyPlanDocument(BaseModel):
-    """A week of training: 1 to 7 days, each with 1 to 15 prescribed exercises."""
+class WeeklyPlanDocument(WeeklyPlanDocumentV1):
+    """A week of training: 1 to 7 days, each with 1 to 15 prescribed exercises, each set with its target."""
 
-    model_config = ConfigDict(extra="forbid", title="WeeklyPlan")
+    model_config = ConfigDict(title="WeeklyPlan")
 
-    schema_version: int = Field(default=SCHEMA_VERSION, ge=SCHEMA_VERSION, le=SCHEMA_VERSION)
-    title: str = Field(min_length=1, max_length=m.TITLE_LENGTH)
-    goal: m.Goal
-    level: m.Level
-    notes: str = Field(default="", max_length=m.NOTES_LENGTH)
+    schema_version: int = Field(
+        ge=SCHEMA_VERSION,
+        le=SCHEMA_VERSION,
+        description=f"Required from version 2 on: a document without it is read as version {UNVERSIONED}.",
+    )
     days: list[PlanDayDocument] = Field(min_length=m.DAYS_PER_PLAN[0], max_length=m.DAYS_PER_PLAN[1])
 
     def exercise_slugs(self) -> set[str]:
         return {exercise.exercise for day in self.days for exercise in day.exercises}
+
+
+SCHEMAS: dict[int, type[BaseModel]] = {1: WeeklyPlanDocumentV1, 2: WeeklyPlanDocument}
 
 
 class PlanDocumentError(ApplicationError):
@@ -77,22 +203,63 @@ class PlanDocumentError(ApplicationError):
         super().__init__("invalid_document", message, errors=errors)
 
 
-# Upgrades of older documents: UPGRADES[n] turns a version-n document into version n + 1.
-UPGRADES: dict[int, Callable[[dict], dict]] = {}
+# Changes between versions. UPGRADES[n] turns a valid version-n document into version n + 1;
+# DOWNGRADES[n] turns a version-n document into version n - 1 for clients that ask for it.
 
 
-def upgrade(data: dict) -> dict:
-    """Bring a stored or submitted document up to SCHEMA_VERSION, or refuse it."""
-    version = data.get("schema_version", SCHEMA_VERSION)
+def _prescriptions(data: dict) -> Iterable[dict]:
+    for day in data["days"]:
+        yield from day["exercises"]
+
+
+def _sets_as_targets(data: dict) -> dict:
+    """v1 -> v2: a v1 prescription's sets are that many sets with the same target."""
+    data = copy.deepcopy(data)
+    for item in _prescriptions(data):
+        item["set_targets"] = equal_sets(item)
+    return {**data, "schema_version": 2}
+
+
+def _targets_as_summary(data: dict) -> dict:
+    """v2 -> v1: the summary fields stay, the per-set targets go."""
+    data = copy.deepcopy(data)
+    for item in _prescriptions(data):
+        item.pop("set_targets", None)
+    return {**data, "schema_version": 1}
+
+
+UPGRADES: dict[int, Callable[[dict], dict]] = {1: _sets_as_targets}
+DOWNGRADES: dict[int, Callable[[dict], dict]] = {2: _targets_as_summary}
+
+
+def _version_of(data: dict) -> int:
+    version = data.get("schema_version", UNVERSIONED)
     if not isinstance(version, int) or isinstance(version, bool):
         raise PlanDocumentError([FieldError("schema_version", "int_type", "schema_version must be an integer.")])
-    while version < SCHEMA_VERSION and version in UPGRADES:
+    if version not in SUPPORTED_VERSIONS:
+        supported = ", ".join(map(str, SUPPORTED_VERSIONS))
+        message = f"schema_version {version} is not supported; this server reads versions {supported}."
+        raise PlanDocumentError([FieldError("schema_version", "unsupported_schema_version", message)], message=message)
+    return version
+
+
+def document_upgrade(data: dict) -> dict:
+    """Bring a valid document of a supported version (a stored draft, say) up to SCHEMA_VERSION."""
+    version = _version_of(data)
+    data = {**data, "schema_version": version}
+    while version < SCHEMA_VERSION:
         data = UPGRADES[version](data)
         version = data["schema_version"]
-    if version != SCHEMA_VERSION:
-        message = f"schema_version {version} is not supported; this server reads version {SCHEMA_VERSION}."
-        raise PlanDocumentError([FieldError("schema_version", "unsupported_schema_version", message)], message=message)
     return data
+
+
+def document_in_version(document: dict, version: int) -> dict:
+    """Render a document of SCHEMA_VERSION in an older supported version, for clients that ask for one."""
+    current = document["schema_version"]
+    while current > version:
+        document = DOWNGRADES[current](document)
+        current = document["schema_version"]
+    return document
 
 
 @dataclass(frozen=True)
@@ -138,14 +305,18 @@ def _schema_errors(exc: ValidationError) -> list[FieldError]:
 
 
 def document_validate(data: Any, *, exercises: QuerySet[m.Exercise]) -> ValidatedPlan:
-    """Check a document against the schema and the exercises the author may use, reporting every error."""
+    """Check a document against its version's schema and the exercises the author may use, reporting every
+    error in the terms of that version; a valid older document is upgraded to SCHEMA_VERSION."""
     if not isinstance(data, dict):
         raise PlanDocumentError([FieldError("", "object_type", "The document must be a JSON object.")])
-    data = upgrade(data)
+    version = _version_of(data)
     errors = list(_repeated_weekdays(data))
     document = None
     try:
-        document = WeeklyPlanDocument.model_validate(data)
+        sent = SCHEMAS[version].model_validate(data)
+        if version != SCHEMA_VERSION:
+            sent = WeeklyPlanDocument.model_validate(document_upgrade(sent.model_dump(mode="json")))
+        document = sent
     except ValidationError as exc:
         errors += _schema_errors(exc)
 
@@ -205,22 +376,34 @@ def _prescription(
     load_kg: Decimal | None,
     tempo: str,
     notes: str,
+    set_targets: list[dict],
 ) -> dict:
+    summary = {"reps_min": reps_min, "reps_max": reps_max, "rpe": _number(rpe), "load_kg": _number(load_kg)}
     return {
         "id": id,
         "exercise": exercise,
         "sets": sets,
-        "reps_min": reps_min,
-        "reps_max": reps_max,
+        **summary,
         "rest_seconds": rest_seconds,
-        "rpe": _number(rpe),
-        "load_kg": _number(load_kg),
         "tempo": tempo,
         "notes": notes,
+        # Stored only when the sets differ: an empty list means every set has the summary's target.
+        "set_targets": set_targets or [dict(summary) for _ in range(sets)],
     }
 
 
-PRESCRIPTION_FIELDS = ("id", "sets", "reps_min", "reps_max", "rest_seconds", "rpe", "load_kg", "tempo", "notes")
+PRESCRIPTION_FIELDS = (
+    "id",
+    "sets",
+    "reps_min",
+    "reps_max",
+    "rest_seconds",
+    "rpe",
+    "load_kg",
+    "tempo",
+    "notes",
+    "set_targets",
+)
 
 
 def document_from_plan(plan: m.WeeklyPlan) -> dict:

@@ -36,7 +36,7 @@ from kinetix.coaching.models import (
     WeeklyPlan,
     WorkoutSession,
 )
-from kinetix.coaching.plan_document import ValidatedPlan, document_validate
+from kinetix.coaching.plan_document import SUMMARY_FIELDS, PlannedExerciseDocument, ValidatedPlan, document_validate
 from kinetix.errors import ApplicationError, FieldError
 from monitoring.metrics import PLANS_ACTIVATED
 from notifications.services import notify
@@ -133,6 +133,17 @@ def exercise_delete(*, exercise: Exercise) -> None:
 # Weekly plans ----------------------------------------------------------------------------------
 
 
+def _set_targets_to_store(*, planned: PlannedExercise, item: PlannedExerciseDocument) -> list:
+    """The prescription's per-set targets to store.
+
+    Sets alike with the same summary as a stored prescription's per-set targets come from a sender that
+    cannot see them (a version 1 client): the targets stay. Any other change replaces them.
+    """
+    targets = item.stored_set_targets()
+    unchanged = planned.pk and all(getattr(planned, name) == getattr(item, name) for name in SUMMARY_FIELDS)
+    return planned.set_targets if unchanged and not targets else targets
+
+
 def _plan_content_write(*, plan: WeeklyPlan, validated: ValidatedPlan) -> None:
     """Store the document's days and prescriptions, keeping the rows whose ids it carries."""
     document = validated.document
@@ -158,11 +169,13 @@ def _plan_content_write(*, plan: WeeklyPlan, validated: ValidatedPlan) -> None:
             planned.day = days[day_document.weekday]
             planned.exercise_id = validated.exercise_ids[item.exercise]
             planned.order = order
+            set_targets = _set_targets_to_store(planned=planned, item=item)
             for field in ("sets", "reps_min", "reps_max", "rest_seconds", "rpe", "load_kg", "tempo", "notes"):
                 setattr(planned, field, getattr(item, field))
+            planned.set_targets = set_targets
             (kept if planned.pk else new).append(planned)
     fields = ["day", "exercise", "order", "sets", "reps_min", "reps_max", "rest_seconds", "rpe", "load_kg", "tempo"]
-    PlannedExercise.objects.bulk_update(kept, [*fields, "notes"])
+    PlannedExercise.objects.bulk_update(kept, [*fields, "notes", "set_targets"])
     PlannedExercise.objects.bulk_create(new)
     PlannedExercise.objects.filter(pk__in=list(planned_by_id)).delete()
 

@@ -244,7 +244,34 @@ def test_change_page_renders_the_plan_document(browser_as, trainer, plan, exerci
     assert "Monday: Push" in content
     assert "Wednesday: Pull" in content
     assert "test-squat" in content
-    assert "&quot;schema_version&quot;: 1" in content
+    assert "&quot;schema_version&quot;: 2" in content
+
+
+PYRAMID = [
+    {"reps_min": 10, "reps_max": 12, "rpe": None, "load_kg": 60},
+    {"reps_min": 6, "reps_max": 8, "rpe": 9, "load_kg": 80},
+]
+
+
+def test_change_page_shows_each_sets_target_when_they_differ(browser_as, trainer, plan, exercises):
+    day = plan.days.get(weekday=1)
+    PlannedExerciseFactory(day=day, exercise=exercises[0], sets=2, reps_min=6, reps_max=12, set_targets=PYRAMID)
+
+    content = browser_as(trainer).get(admin_url(WeeklyPlan, "change", plan.pk)).content.decode()
+
+    assert "2: 10-12 @ 60 kg, RPE — · 6-8 @ 80 kg, RPE 9" in content
+
+
+def test_a_summary_changed_in_admin_makes_the_sets_alike(browser_as, trainer, plan, exercises):
+    day = plan.days.get(weekday=1)
+    planned = PlannedExerciseFactory(
+        day=day, exercise=exercises[0], sets=2, reps_min=6, reps_max=12, load_kg=80, rpe=9, set_targets=PYRAMID
+    )
+    response = change_plan(browser_as(trainer), plan, **{"prescriptions-0-load_kg": 70})
+
+    assert response.status_code == 302, form_errors(response)
+    planned.refresh_from_db()
+    assert (planned.load_kg, planned.set_targets) == (70, [])
 
 
 # Status: services only ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from kinetix.coaching.plan_document import (
     SCHEMA_VERSION,
     PlanDocumentError,
     document_from_plan,
+    document_in_version,
     document_read,
     document_validate,
     json_schema,
@@ -25,7 +26,7 @@ def test_document_round_trips_through_storage(trainer, client_user, exercises):
     document["days"][1]["exercises"][0].update(rpe=7.5, load_kg=102.5, tempo="3-1-1-0", notes="Pause at the bottom")
 
     plan = plan_create(trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=document)
-    stored = document_from_plan(plan_with_content(plan=plan))
+    stored = document_in_version(document_from_plan(plan_with_content(plan=plan)), 1)
 
     for day in stored["days"]:
         assert day.pop("id")
@@ -102,8 +103,9 @@ def test_each_bound_is_enforced_at_its_path(exercises, change, path):
 def test_json_schema_carries_the_bounds_for_an_llm():
     schema = json_schema()
     planned = schema["$defs"]["PlannedExerciseDocument"]["properties"]
-    assert planned["sets"]["minimum"] == 1
-    assert planned["sets"]["maximum"] == 10
+    assert planned["set_targets"]["anyOf"][0]["minItems"] == 1
+    assert planned["set_targets"]["anyOf"][0]["maxItems"] == 10
+    assert schema["$defs"]["SetTargetDocument"]["properties"]["reps_max"]["maximum"] == 50
     assert schema["properties"]["days"]["maxItems"] == 7
 
 

@@ -1,4 +1,4 @@
-"""The project's data migrations and the perceived-effort expand step, with django-test-migrations.
+"""The project's data migrations and the expand steps (perceived effort, per-set targets), with django-test-migrations.
 
 Each test starts from an empty scratch database and applies only the migrations its target needs: the
 broad plan of `Migrator.apply_initial_migration` would first run dj-stripe's, some 40 seconds of them.
@@ -137,3 +137,46 @@ def test_the_expand_step_gives_up_rather_than_stall_the_table_behind_a_long_tran
 
     assert EXPAND not in MigrationRecorder(connections[scratch_database]).applied_migrations()
     migrator.apply_tested_migration(EXPAND)  # once the long transaction is over, the release goes through
+
+
+SET_TARGETS = ("coaching", "0004_plannedexercise_set_targets")
+
+
+def a_prescription(state, client) -> object:
+    trainer = rows(state, "accounts.User").create(email="trainer@kinetix.test", role="trainer")
+    plan = rows(state, "coaching.WeeklyPlan").create(
+        trainer=trainer, client=client, week_start="2026-11-30", title="Block", goal="strength", level="beginner"
+    )
+    day = rows(state, "coaching.PlanDay").create(plan=plan, weekday=1)
+    squat = rows(state, "coaching.Exercise").get(slug="barbell-back-squat")
+    return rows(state, "coaching.PlannedExercise").create(day=day, exercise=squat, sets=3, reps_min=5, reps_max=5)
+
+
+def test_per_set_targets_arrive_empty_for_every_existing_and_old_code_prescription(migrator, scratch_database):
+    before = migrator.apply_tested_migration(EXPAND)
+    client = a_client(before)
+    existing = a_prescription(before, client)
+
+    after = migrator.apply_tested_migration(SET_TARGETS)
+    # The release before inserts without naming the column; the database default fills it.
+    by_old_code = rows(before, "coaching.PlannedExercise").create(
+        day_id=existing.day_id, exercise_id=existing.exercise_id, sets=2, reps_min=8, reps_max=8
+    )
+    targets = dict(rows(after, "coaching.PlannedExercise").values_list("pk", "set_targets"))
+    assert targets == {existing.pk: [], by_old_code.pk: []}
+
+    migrator.apply_tested_migration(EXPAND)
+    assert rows(before, "coaching.PlannedExercise").count() == 2
+
+
+def test_the_set_targets_column_is_added_from_the_catalog_with_a_short_lock_wait(scratch_database):
+    sql = call_command("sqlmigrate", *SET_TARGETS, database=scratch_database)
+    statements = [line for line in sql.splitlines() if line and not line.startswith("--")]
+    # A constant default: PostgreSQL 11+ records it in the catalog instead of rewriting the table.
+    assert statements == [
+        "BEGIN;",
+        "SET LOCAL lock_timeout = 3000;",
+        """ALTER TABLE "coaching_plannedexercise" ADD COLUMN "set_targets" jsonb DEFAULT '[]'::jsonb NOT NULL;""",
+        "SET LOCAL lock_timeout = 3000;",
+        "COMMIT;",
+    ]

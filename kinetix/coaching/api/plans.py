@@ -1,7 +1,7 @@
 import datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from pydantic import ConfigDict
+from pydantic import ConfigDict, RootModel
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,16 +9,27 @@ from rest_framework.views import APIView
 
 from kinetix.accounts.permissions import IsClient, IsTrainer
 from kinetix.coaching import selectors, services
+from kinetix.coaching.api.versions import DocumentVersioned
 from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
 from kinetix.coaching.models import PlanStatus, WeeklyPlan
-from kinetix.coaching.plan_document import WeeklyPlanDocument, document_from_plan, document_read
+from kinetix.coaching.plan_document import (
+    WeeklyPlanDocument,
+    WeeklyPlanDocumentV1,
+    document_from_plan,
+    document_in_version,
+    document_read,
+)
 from kinetix.pagination import paginated_response, paginated_schema
 from kinetix.schema import error_response
 
 
-@extend_schema_field(WeeklyPlanDocument)
+class SentDocument(RootModel[WeeklyPlanDocument | WeeklyPlanDocumentV1]):
+    """A WeeklyPlan document as a client may send it: version 2, or version 1 (deprecated)."""
+
+
+@extend_schema_field(SentDocument)
 class DocumentField(serializers.JSONField):
-    """A WeeklyPlan document; validated by the plan services, not here."""
+    """A WeeklyPlan document of any supported version; validated by the plan services, not here."""
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -40,7 +51,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(WeeklyPlanDocument)
     def get_document(self, plan: WeeklyPlan) -> dict:
-        return document_from_plan(plan)
+        return document_in_version(document_from_plan(plan), self.context["request"].schema_version)
 
 
 class PlanCreateSerializer(serializers.Serializer):
@@ -61,11 +72,12 @@ class PlanFilterSerializer(serializers.Serializer):
     week_to = serializers.DateField(required=False)
 
 
-def plan_response(plan: WeeklyPlan, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(PlanSerializer(selectors.plan_with_content(plan=plan)).data, status=status_code)
+def plan_response(plan: WeeklyPlan, request: Request, status_code: int = status.HTTP_200_OK) -> Response:
+    plan = selectors.plan_with_content(plan=plan)
+    return Response(PlanSerializer(plan, context={"request": request}).data, status=status_code)
 
 
-class PlanListCreateApi(APIView):
+class PlanListCreateApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(
@@ -101,15 +113,16 @@ class PlanListCreateApi(APIView):
             week_start=data.validated_data["week_start"],
             document=data.validated_data["document"],
         )
-        return plan_response(plan, status.HTTP_201_CREATED)
+        return plan_response(plan, request, status.HTTP_201_CREATED)
 
 
-class PlanDetailApi(APIView):
+class PlanDetailApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(responses=PlanSerializer, summary="One of your plans")
     def get(self, request: Request, plan_id: int) -> Response:
-        return Response(PlanSerializer(selectors.plan_get_for_user(user=request.user, plan_id=plan_id)).data)
+        plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+        return Response(PlanSerializer(plan, context={"request": request}).data)
 
     @extend_schema(
         request=PlanUpdateSerializer,
@@ -133,7 +146,7 @@ class PlanDetailApi(APIView):
         plan = services.plan_update(
             plan=plan, document=data.validated_data["document"], week_start=data.validated_data.get("week_start")
         )
-        return plan_response(plan)
+        return plan_response(plan, request)
 
     @extend_schema(responses={204: None}, summary="Delete a plan")
     def delete(self, request: Request, plan_id: int) -> Response:
@@ -141,7 +154,7 @@ class PlanDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PlanActivateApi(APIView):
+class PlanActivateApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(
@@ -151,16 +164,16 @@ class PlanActivateApi(APIView):
     )
     def post(self, request: Request, plan_id: int) -> Response:
         plan = services.plan_activate(plan=selectors.plan_get_for_user(user=request.user, plan_id=plan_id))
-        return plan_response(plan)
+        return plan_response(plan, request)
 
 
-class PlanArchiveApi(APIView):
+class PlanArchiveApi(DocumentVersioned, APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(request=None, responses=PlanSerializer, summary="Withdraw the plan from its client")
     def post(self, request: Request, plan_id: int) -> Response:
         plan = services.plan_archive(plan=selectors.plan_get_for_user(user=request.user, plan_id=plan_id))
-        return plan_response(plan)
+        return plan_response(plan, request)
 
 
 class MyPlanDocument(WeeklyPlanDocument):
@@ -173,7 +186,7 @@ class MyPlanDocument(WeeklyPlanDocument):
     week_end: datetime.date
 
 
-class MyPlanApi(APIView):
+class MyPlanApi(DocumentVersioned, APIView):
     permission_classes = [IsClient]
 
     class QuerySerializer(serializers.Serializer):
@@ -192,6 +205,5 @@ class MyPlanApi(APIView):
         date = query.validated_data.get("date") or request.user.local_today()
         plan = selectors.plan_for_client_on(client=request.user, date=date)
         week_end = plan.week_start + datetime.timedelta(days=6)
-        return Response(
-            {"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document_read(plan)}
-        )
+        document = document_in_version(document_read(plan), request.schema_version)
+        return Response({"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document})
