@@ -12,11 +12,11 @@ from aiplans import selectors, services
 from aiplans.models import NOTES_LENGTH, REASON_LENGTH, SESSION_MINUTES, GenerationStatus, Injury, PlanGeneration
 from aiplans.training_data import FORMATS, training_data_lines
 from kinetix.accounts.permissions import IsTrainer
-from kinetix.coaching.api.plans import DocumentField, PlanSerializer, plan_response
+from kinetix.coaching.api.plans import AnyVersionDocument, DocumentField, PlanSerializer, plan_response
 from kinetix.coaching.api.versions import DocumentVersioned
 from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
 from kinetix.coaching.models import Equipment, Goal, Level
-from kinetix.coaching.plan_document import WeeklyPlanDocument, document_in_version, document_upgrade
+from kinetix.coaching.plan_document import document_in_version, document_upgrade
 from kinetix.pagination import paginated_response, paginated_schema
 from kinetix.schema import error_response
 
@@ -42,7 +42,7 @@ class ReportIssueSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-@extend_schema_field(WeeklyPlanDocument)
+@extend_schema_field(AnyVersionDocument)
 class DraftField(serializers.JSONField):
     """The model's last draft as a WeeklyPlan document (null until one passed the schema).
 

@@ -227,3 +227,12 @@ def test_a_draft_stored_in_v1_is_answered_in_v2_and_approved(api_as, trainer, cl
     assert approved.status_code == 201, approved.json()
     generation.refresh_from_db()
     assert not generation.was_edited
+
+
+def test_a_body_that_is_not_json_is_still_a_clear_400_on_a_versioned_route(api_as, trainer):
+    response = api_as(trainer).generic(
+        "POST", "/api/v1/plans/?schema_version=9", b"\xac{", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "unsupported_schema_version"

@@ -1,7 +1,7 @@
 import datetime
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from pydantic import ConfigDict, RootModel
+from pydantic import BaseModel, ConfigDict, RootModel
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,11 +23,11 @@ from kinetix.pagination import paginated_response, paginated_schema
 from kinetix.schema import error_response
 
 
-class SentDocument(RootModel[WeeklyPlanDocument | WeeklyPlanDocumentV1]):
-    """A WeeklyPlan document as a client may send it: version 2, or version 1 (deprecated)."""
+class AnyVersionDocument(RootModel[WeeklyPlanDocument | WeeklyPlanDocumentV1]):
+    """A WeeklyPlan document in version 2, or in version 1 (deprecated) when sent so or asked for."""
 
 
-@extend_schema_field(SentDocument)
+@extend_schema_field(AnyVersionDocument)
 class DocumentField(serializers.JSONField):
     """A WeeklyPlan document of any supported version; validated by the plan services, not here."""
 
@@ -49,7 +49,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "document",
         ]
 
-    @extend_schema_field(WeeklyPlanDocument)
+    @extend_schema_field(AnyVersionDocument)
     def get_document(self, plan: WeeklyPlan) -> dict:
         return document_in_version(document_from_plan(plan), self.context["request"].schema_version)
 
@@ -176,14 +176,22 @@ class PlanArchiveApi(DocumentVersioned, APIView):
         return plan_response(plan, request)
 
 
-class MyPlanDocument(WeeklyPlanDocument):
-    """The client's plan covering a date: its document, with the plan's id and week."""
-
-    model_config = ConfigDict(title="MyPlan")
-
+class PlanWeek(BaseModel):
     plan_id: int
     week_start: datetime.date
     week_end: datetime.date
+
+
+class MyPlanDocument(PlanWeek, WeeklyPlanDocument):
+    model_config = ConfigDict(title="MyPlan")
+
+
+class MyPlanDocumentV1(PlanWeek, WeeklyPlanDocumentV1):
+    model_config = ConfigDict(title="MyPlanV1")
+
+
+class MyPlan(RootModel[MyPlanDocument | MyPlanDocumentV1]):
+    """The client's plan covering a date: its document, with the plan's id and week."""
 
 
 class MyPlanApi(DocumentVersioned, APIView):
@@ -194,7 +202,7 @@ class MyPlanApi(DocumentVersioned, APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD; default today in your time zone.")],
-        responses={200: MyPlanDocument, 404: error_response("No active plan covers the date.")},
+        responses={200: MyPlan, 404: error_response("No active plan covers the date.")},
         summary="Your active plan covering a date",
         description="The plan's document with the ids of its days and prescriptions (for logging sets), "
         "plus `plan_id`, `week_start` and `week_end`.",

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.http import http_date
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -67,7 +68,11 @@ def requested_version(request: Request) -> int:
 
 def _sent_version(request: Request) -> int | None:
     """The version of the document the request carried, if it carried one."""
-    data = request.data if request.method in ("POST", "PUT") else None
+    try:
+        # Parsed here first when the view stopped before reading the body (a 404, say).
+        data = request.data if request.method in ("POST", "PUT") else None
+    except (ParseError, UnsupportedMediaType):
+        return None
     document = data.get("document", data) if isinstance(data, dict) else None
     if not isinstance(document, dict) or "days" not in document:
         return None
