@@ -1,20 +1,24 @@
 """Writes that push stored notifications to devices through fcm-django's batched send.
 
-Each device's push is a `PushDelivery` row. A delivery is claimed (status `sending`) in a committed
-transaction before its message goes out, so a repeated or concurrent task never sends it again; the
-price is that a worker dying mid-send leaves its claims unsent (at most once, never twice).
+Each device's push is a `PushDelivery` row. A push goes in slices of one FCM batch: a slice of deliveries
+is claimed (status `sending`) in a committed transaction, sent, and its results stored before the next
+slice is claimed, so memory is bounded by the slice, not by the number of devices. Only the attempt that
+moved the notification to `sending` claims its deliveries, and a claimed delivery is never claimed again
+unless FCM asked for a retry: a repeated or concurrent task sends nothing twice. The price is that a worker
+dying mid-push leaves its last slice claimed but unsent, and the slices after it unmade (at most once).
 """
 
 import datetime
 import threading
+from collections import Counter
 from email.utils import parsedate_to_datetime
 
 import firebase_admin
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
-from fcm_django.models import FCMDevice
+from fcm_django.models import MAX_MESSAGES_PER_BATCH, FCMDevice
 from firebase_admin import credentials, exceptions, messaging
 
 from monitoring.metrics import NOTIFICATIONS_SENT
@@ -46,10 +50,12 @@ ERROR_REASONS = (
 )
 
 _app_lock = threading.Lock()
-# Rows per bulk_update statement. Django writes one CASE WHEN per field with a branch per row, which
-# PostgreSQL evaluates for every row: 10,000 deliveries in one statement ran past the statement timeout
-# (docs/BENCHMARKS.md, fan-out). FCM's own batch size keeps each statement small.
-UPDATE_BATCH = 500
+# Deliveries per slice: each slice is claimed, sent as one FCM batch (fcm-django's batch size, send_each's
+# limit) and its results stored before the next, so memory and statement sizes stay bounded by the slice,
+# not by the number of devices (docs/BENCHMARKS.md, fan-out).
+SLICE = MAX_MESSAGES_PER_BATCH
+# What storing FCM's answer writes on a delivery.
+RESULT_FIELDS = ["status", "message_id", "error_code", "error_message", "retry_at", "updated_at"]
 
 
 def firebase_app() -> firebase_admin.App | None:
@@ -109,48 +115,65 @@ def notifications_push_due() -> int:
 
 
 @transaction.atomic
-def _claim(*, notification_id: int) -> tuple[Notification, list[PushDelivery], firebase_admin.App] | None:
-    """Take the notification's unsent deliveries for this attempt, or None when there is nothing to send."""
+def _push_start(*, notification_id: int) -> tuple[Notification, firebase_admin.App, bool] | None:
+    """Take a due notification for this attempt (status `sending`); None when it is not due or already taken.
+
+    Only the attempt that moves the notification to `sending` pushes it: a repeated or racing task stops here.
+    The third value says whether this is the first attempt (deliveries still to be made from the devices).
+    """
     notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-    now = timezone.now()
     if notification is None or notification.push_status not in (PushStatus.SCHEDULED, PushStatus.RETRYING):
         return None
-    if notification.push_status == PushStatus.SCHEDULED and notification.push_after > now:
+    if notification.push_status == PushStatus.SCHEDULED and notification.push_after > timezone.now():
         return None  # still inside quiet hours or a digest window
     app = firebase_app()
     if app is None:
         _finish(notification, PushStatus.SKIPPED, NOT_CONFIGURED)
-        _count_on_commit(notification, [("skipped", "not_configured")])
+        _count_on_commit(notification, Counter([("skipped", "not_configured")]))
         return None
-    if notification.push_status == PushStatus.SCHEDULED:  # the first attempt: one delivery per active device
-        devices = FCMDevice.objects.filter(user_id=notification.user_id, active=True).values_list(
-            "id", "registration_id"
-        )
-        PushDelivery.objects.bulk_create(
-            PushDelivery(notification=notification, device_id=device_id, registration_id=token)
-            for device_id, token in devices
-        )
-    deliveries = list(notification.deliveries.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY]))
-    if not deliveries:
-        _finish(notification, PushStatus.SKIPPED, "The user has no active device.")
-        _count_on_commit(notification, [("skipped", "no_device")])
-        return None
-    for delivery in deliveries:  # bulk_update leaves auto_now alone: updated_at is set here
-        delivery.status, delivery.updated_at = DeliveryStatus.SENDING, now
-        delivery.attempts += 1
-    PushDelivery.objects.bulk_update(deliveries, ["status", "attempts", "updated_at"], batch_size=UPDATE_BATCH)
+    first_attempt = notification.push_status == PushStatus.SCHEDULED
     notification.push_status = PushStatus.SENDING
     notification.save(update_fields=["push_status"])
-    return notification, deliveries, app
+    return notification, app, first_attempt
 
 
-def _count_on_commit(notification: Notification, outcomes: list[tuple[str, str]]) -> None:
+@transaction.atomic
+def _slice_claim(*, notification: Notification, first_attempt: bool, after: int) -> list[PushDelivery]:
+    """Claim the next slice of deliveries past the cursor `after`, committed as `sending` before any send.
+
+    The first attempt makes one delivery per active device, in device order (`after` is a device id);
+    a retry takes the deliveries waiting to retry, in delivery order (`after` is a delivery id), so the
+    ones this attempt sends back to `retry` are not taken again before the next attempt.
+    """
+    if first_attempt:
+        devices = FCMDevice.objects.filter(user_id=notification.user_id, active=True, pk__gt=after).order_by("pk")
+        return PushDelivery.objects.bulk_create(
+            PushDelivery(
+                notification=notification,
+                device_id=device_id,
+                registration_id=token,
+                status=DeliveryStatus.SENDING,
+                attempts=1,
+            )
+            for device_id, token in devices.values_list("id", "registration_id")[:SLICE]
+        )
+    deliveries = list(notification.deliveries.filter(status=DeliveryStatus.RETRY, pk__gt=after).order_by("pk")[:SLICE])
+    now = timezone.now()  # update() leaves auto_now alone
+    PushDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now
+    )
+    for delivery in deliveries:
+        delivery.status, delivery.attempts = DeliveryStatus.SENDING, delivery.attempts + 1
+    return deliveries
+
+
+def _count_on_commit(notification: Notification, outcomes: Counter[tuple[str, str]]) -> None:
     """Count pushes by (outcome, reason) once the transaction that stores them commits."""
     event = notification.event
 
     def count() -> None:
-        for outcome, reason in outcomes:
-            NOTIFICATIONS_SENT.labels(channel="push", event=event, outcome=outcome, reason=reason).inc()
+        for (outcome, reason), n in outcomes.items():
+            NOTIFICATIONS_SENT.labels(channel="push", event=event, outcome=outcome, reason=reason).inc(n)
 
     transaction.on_commit(count)
 
@@ -188,7 +211,7 @@ def _backoff_seconds(attempts: int) -> float:
 def _record(delivery: PushDelivery, response: messaging.SendResponse | None, now: datetime.datetime) -> float | None:
     """Store FCM's answer on the delivery; return the seconds to wait when it is to be retried."""
     error = response.exception if response is not None else None
-    delivery.error_code, delivery.error_message, delivery.updated_at = "", "", now
+    delivery.error_code, delivery.error_message = "", ""
     if response is None:
         delivery.status = DeliveryStatus.FAILED
         delivery.error_message = "The device was deactivated or moved to another user before the send."
@@ -211,45 +234,80 @@ def _record(delivery: PushDelivery, response: messaging.SendResponse | None, now
 
 def notification_push(*, notification_id: int) -> float | None:
     """Send a due notification to the user's active devices; return the seconds to wait before a retry, if any."""
-    claimed = _claim(notification_id=notification_id)
-    if claimed is None:
+    started = _push_start(notification_id=notification_id)
+    if started is None:
         return None
-    notification, deliveries, app = claimed
+    notification, app, first_attempt = started
+    message = message_build(notification)
+    retry_in, after = None, 0
+    while deliveries := _slice_claim(notification=notification, first_attempt=first_attempt, after=after):
+        after = deliveries[-1].device_id if first_attempt else deliveries[-1].pk
+        wait = _slice_store(
+            notification=notification,
+            deliveries=deliveries,
+            responses=_slice_send(notification=notification, deliveries=deliveries, message=message, app=app),
+        )
+        if wait is not None:
+            retry_in = max(wait, retry_in or 0.0)
+        if len(deliveries) < SLICE:
+            break
+    return _push_finish(notification=notification, retry_in=retry_in)
+
+
+def _slice_send(
+    *,
+    notification: Notification,
+    deliveries: list[PushDelivery],
+    message: messaging.Message,
+    app: firebase_admin.App,
+) -> dict[str, messaging.SendResponse]:
+    """Send one slice as one FCM batch; return FCM's answer by token (none for a device gone since its claim)."""
     devices = FCMDevice.objects.filter(pk__in=[d.device_id for d in deliveries], user_id=notification.user_id)
     try:
-        # Batches of 500 messages; fcm-django deactivates unregistered and mismatched tokens itself.
-        result = devices.send_message(message_build(notification), app=app)
-        responses = dict(zip(result.registration_ids_sent, result.response.responses, strict=True))
+        # fcm-django deactivates unregistered and mismatched tokens itself.
+        result = devices.send_message(message, app=app)
+        return dict(zip(result.registration_ids_sent, result.response.responses, strict=True))
     except exceptions.FirebaseError as exc:  # the batch as a whole failed; every device may try again
-        responses = {d.registration_id: messaging.SendResponse(None, exc) for d in deliveries}
-    return _results_store(notification=notification, deliveries=deliveries, responses=responses)
+        return {d.registration_id: messaging.SendResponse(None, exc) for d in deliveries}
 
 
 @transaction.atomic
-def _results_store(
+def _slice_store(
     *, notification: Notification, deliveries: list[PushDelivery], responses: dict[str, messaging.SendResponse]
 ) -> float | None:
+    """Store FCM's answers for a slice and deactivate its dead tokens; return the longest wait of its retries."""
     now = timezone.now()
     waits = [wait for d in deliveries if (wait := _record(d, responses.get(d.registration_id), now)) is not None]
-    _count_on_commit(notification, [(d.status, _reason(responses.get(d.registration_id))) for d in deliveries])
-    PushDelivery.objects.bulk_update(
-        deliveries,
-        ["status", "message_id", "error_code", "error_message", "retry_at", "updated_at"],
-        batch_size=UPDATE_BATCH,
+    _count_on_commit(notification, Counter((d.status, _reason(responses.get(d.registration_id))) for d in deliveries))
+    # One INSERT .. ON CONFLICT (id) DO UPDATE for the slice: bulk_update's CASE WHEN per row and field
+    # cost more than the send itself, in Python and in PostgreSQL (docs/BENCHMARKS.md, fan-out).
+    PushDelivery.objects.bulk_create(
+        deliveries, update_conflicts=True, unique_fields=["id"], update_fields=RESULT_FIELDS
     )
     dead = [d.registration_id for d in deliveries if d.status == DeliveryStatus.DEACTIVATED]
     if dead:  # fcm-django already did the unregistered ones; this catches the malformed
         FCMDevice.objects.filter(registration_id__in=dead).deactivate(
             reason="dead_token", source="notifications.push", metadata={"notification_id": notification.id}
         )
+    return max(waits, default=None)
+
+
+@transaction.atomic
+def _push_finish(*, notification: Notification, retry_in: float | None) -> float | None:
+    """Close the attempt from its deliveries' statuses: sent, failed, retrying after `retry_in`, or no device."""
+    now = timezone.now()
     by_status = notification.deliveries.values("status").annotate(n=Count("id")).order_by("status")
     counts = {row["status"]: row["n"] for row in by_status}
+    if not counts:
+        _finish(notification, PushStatus.SKIPPED, "The user has no active device.")
+        _count_on_commit(notification, Counter([("skipped", "no_device")]))
+        return None
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
     if counts.get(DeliveryStatus.SENT) and notification.pushed_at is None:
         notification.pushed_at = now
-    if waits:
-        notification.push_after = now + datetime.timedelta(seconds=max(waits))
+    if retry_in is not None:
+        notification.push_after = now + datetime.timedelta(seconds=retry_in)
         _finish(notification, PushStatus.RETRYING, summary)
-        return max(waits)
+        return retry_in
     _finish(notification, PushStatus.SENT if counts.get(DeliveryStatus.SENT) else PushStatus.FAILED, summary)
     return None

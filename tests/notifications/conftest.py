@@ -1,7 +1,7 @@
 import firebase_admin
 import pytest
 from fcm_django.models import FCMDevice
-from firebase_admin import credentials
+from firebase_admin import credentials, messaging
 from firebase_admin.messaging import _MessagingService
 from google.auth.credentials import AnonymousCredentials
 
@@ -44,3 +44,17 @@ def add_device():
         return FCMDevice.objects.create(user=user, registration_id=token, type=type, active=active)
 
     return make
+
+
+@pytest.fixture
+def fcm_batches(monkeypatch) -> list[int]:
+    """The size of each FCM batch call (firebase-admin's send_each) made during the test, in order."""
+    sizes: list[int] = []
+    send_each = messaging.send_each
+
+    def counting_send_each(messages, *args, **kwargs):
+        sizes.append(len(messages))
+        return send_each(messages, *args, **kwargs)
+
+    monkeypatch.setattr(messaging, "send_each", counting_send_each)
+    return sizes

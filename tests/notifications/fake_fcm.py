@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -69,6 +70,7 @@ class FakeFcm:
     port: int = 0
     received: list[Received] = field(default_factory=list)
     _scripts: dict[str, list[Answer]] = field(default_factory=lambda: defaultdict(list))
+    _watchers: dict[str, Callable[[], None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -82,9 +84,15 @@ class FakeFcm:
         with self._lock:
             self._scripts[token] = list(answers)
 
+    def when_received(self, token: str, callback: Callable[[], None]) -> None:
+        """Call `callback` in the server's thread when the token's request arrives, before it is answered."""
+        with self._lock:
+            self._watchers[token] = callback
+
     def reset(self) -> None:
         with self._lock:
             self._scripts.clear()
+            self._watchers.clear()
             self.received.clear()
 
     def requests_for(self, token: str) -> list[Received]:
@@ -92,6 +100,10 @@ class FakeFcm:
             return [r for r in self.received if r.token == token]
 
     def answer(self, token: str, message: dict) -> tuple[Answer, int]:
+        with self._lock:
+            watcher = self._watchers.pop(token, None)
+        if watcher is not None:  # outside the lock: the other requests of the batch go on meanwhile
+            watcher()
         with self._lock:
             script = self._scripts.get(token)
             if script:

@@ -2,11 +2,14 @@
 
 import datetime
 import itertools
+from collections import Counter
 
 import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fcm_django.models import FCMDevice
-from firebase_admin import messaging
 from firebase_admin.messaging import _MessagingService
 
 from notifications.models import DeliveryStatus, Notification, PushStatus
@@ -18,6 +21,11 @@ from tests.notifications.fake_fcm import BAD_GATEWAY, OK, UNAVAILABLE, throttled
 
 pytestmark = pytest.mark.django_db
 
+# Queries of a push, each transaction a savepoint here (2 queries): taken (locked, marked sending) and
+# closed (deliveries counted, status stored); and of each slice of up to 500 devices: devices read,
+# deliveries made, tokens read by fcm-django, results stored (on PostgreSQL, one INSERT for 500 rows).
+QUERIES_PER_PUSH = 2 + 2 + 2 * 2
+QUERIES_PER_SLICE = 4 + 2 * 2
 CONTEXT = {"trainer_name": "Ana", "plan_title": "Strength base", "week_start": "2026-03-02", "plan_id": "7"}
 
 
@@ -64,26 +72,87 @@ def test_the_push_reaches_the_users_devices_with_the_rendered_message(fcm, add_d
     assert fcm.requests_for("ok-someone-else") == []
 
 
-def test_fan_out_to_1001_devices_goes_in_three_batches(fcm, monkeypatch):
+def _devices(user, count: int) -> list[str]:
+    tokens = [f"ok-{n:05}" for n in range(count)]
+    FCMDevice.objects.bulk_create(FCMDevice(user=user, registration_id=token, type="android") for token in tokens)
+    return tokens
+
+
+def _push_queries(notification: Notification) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        notification_push(notification_id=notification.pk)
+    return len(queries)
+
+
+def test_fan_out_to_1001_devices_goes_in_three_batches(fcm, fcm_batches):
     client = ClientFactory()
-    FCMDevice.objects.bulk_create(
-        FCMDevice(user=client, registration_id=f"ok-{n:04}", type="android") for n in range(1001)
-    )
-    batch_sizes = []
-    send_each = messaging.send_each
-
-    def counting_send_each(messages, *args, **kwargs):
-        batch_sizes.append(len(messages))
-        return send_each(messages, *args, **kwargs)
-
-    monkeypatch.setattr(messaging, "send_each", counting_send_each)
+    _devices(client, 1001)
     notification = _notification(client)
 
     notification_push(notification_id=notification.pk)
 
-    assert batch_sizes == [500, 500, 1]
+    assert fcm_batches == [500, 500, 1]
     assert len({r.token for r in fcm.received}) == len(fcm.received) == 1001
     assert notification.deliveries.filter(status=DeliveryStatus.SENT).count() == 1001
+
+
+def test_a_fan_out_costs_the_same_queries_for_each_slice(fcm):
+    one_slice, three_slices = ClientFactory(), ClientFactory()
+    _devices(one_slice, 1)
+    FCMDevice.objects.bulk_create(
+        FCMDevice(user=three_slices, registration_id=f"ok-big-{n:04}", type="android") for n in range(1001)
+    )
+
+    small = _push_queries(_notification(one_slice))
+    large = _push_queries(_notification(three_slices))
+
+    assert large - small == 2 * QUERIES_PER_SLICE
+    assert small == QUERIES_PER_PUSH + QUERIES_PER_SLICE
+
+
+# serialized_rollback: the flush after a transactional test would take the migrations' seeded templates with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_slice_is_claimed_before_it_is_sent_and_stored_before_the_next(fcm, fcm_batches):
+    client = ClientFactory()
+    tokens = _devices(client, 1001)
+    with transaction.atomic():  # stored waiting, so the push queued at commit finds it not due yet
+        notification = _notification(client, push_after=timezone.now() + datetime.timedelta(hours=1))
+    Notification.objects.filter(pk=notification.pk).update(push_after=timezone.now())
+    seen_by_fcm = {}
+
+    def committed_statuses() -> None:  # what another worker would see while FCM holds the second batch
+        seen_by_fcm.update(notification.deliveries.values_list("status").annotate(n=Count("id")).order_by())
+        connection.close()  # this server thread's own connection
+
+    fcm.when_received(tokens[500], committed_statuses)
+
+    notification_push(notification_id=notification.pk)
+
+    assert fcm_batches == [500, 500, 1]
+    # The first slice's results were stored, the second slice was claimed, the third not yet made.
+    assert seen_by_fcm == {DeliveryStatus.SENT: 500, DeliveryStatus.SENDING: 500}
+    assert Counter(r.token for r in fcm.received) == dict.fromkeys(tokens, 1)
+    assert set(notification.deliveries.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
+    assert notification_push(notification_id=notification.pk) is None  # a redelivered task
+    assert len(fcm.received) == 1001
+
+
+def test_a_retry_larger_than_a_slice_sends_each_waiting_device_once_per_attempt(fcm, fcm_batches):
+    client = ClientFactory()
+    tokens = _devices(client, 501)
+    for token in tokens:
+        fcm.script(token, throttled(), throttled(), OK)
+    notification = _notification(client)
+
+    assert notification_push(notification_id=notification.pk) is not None
+    assert notification_push(notification_id=notification.pk) is not None  # throttled again: back to retry
+    assert notification_push(notification_id=notification.pk) is None
+
+    assert fcm_batches == [500, 1] * 3
+    assert Counter(r.token for r in fcm.received) == dict.fromkeys(tokens, 3)
+    assert set(notification.deliveries.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 3)}
+    notification.refresh_from_db()
+    assert (notification.push_status, notification.push_note) == (PushStatus.SENT, "501 sent")
 
 
 def test_unregistered_and_malformed_tokens_deactivate_their_devices(fcm, add_device):
