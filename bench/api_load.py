@@ -9,7 +9,8 @@ from bench import harness
 ROUNDS = 5
 
 
-def _merge(parts: list[dict]) -> dict:
+def merge(parts: list[dict]) -> dict:
+    """Add up the slices of one scenario: requests/s over their time, percentiles over every request."""
     latencies = sorted(value for part in parts for value in part["latencies_ms"])
     seconds = sum(part["seconds"] for part in parts)
     statuses: dict[str, int] = {}
@@ -46,7 +47,7 @@ def scenarios_run(port: int, scenarios: list[tuple[str, list[dict]]], baseline: 
             parts[name].append(
                 harness.load(port, requests, duration=slice_seconds, max_requests=slice_requests, warmup=warmup)
             )
-    merged = {name: _merge(found) for name, found in parts.items()}
+    merged = {name: merge(found) for name, found in parts.items()}
     for name, result in merged.items():
         harness.log(f"{name}: {result['rps']:.0f} req/s, statuses {result['statuses']}")
         if result["errors"]:

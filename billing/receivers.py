@@ -1,7 +1,8 @@
 """Receivers of dj-stripe's webhook signals: the one hook dj-stripe leaves us. Each calls one service.
 
-`RECEIVERS` act on events; `TRIGGER_RECEIVERS` count each delivery's outcome (processed, failed,
-refused for its signature) once per attempt, around dj-stripe's processing of it.
+`RECEIVERS` act on events; `TRIGGER_RECEIVERS` make deliveries of one event run one at a time, and
+count each delivery's outcome (processed, failed, refused for its signature) once per attempt, around
+dj-stripe's processing of it.
 
 dj-stripe's own receivers run first (they are connected first): they verify nothing more but
 re-fetch the event's object from Stripe and sync it, so what these see is Stripe's current
@@ -31,6 +32,10 @@ def charge_refunded(sender: type[Event], event: Event, **kwargs: Any) -> None:
     services.charge_refunds_sync(charge_id=event.data["object"]["id"])
 
 
+def webhook_processing(sender: type[WebhookEventTrigger], instance: WebhookEventTrigger, **kwargs: Any) -> None:
+    services.webhook_event_lock(trigger=instance)
+
+
 def webhook_processed(sender: type[WebhookEventTrigger], instance: WebhookEventTrigger, **kwargs: Any) -> None:
     services.webhook_count(trigger=instance, outcome="ok")
 
@@ -46,8 +51,9 @@ def webhook_validated(
         services.webhook_count(trigger=instance, outcome="rejected")
 
 
-# dj-stripe's signal names (djstripe.signals) and what each one counts.
+# dj-stripe's signal names (djstripe.signals) and what each one does.
 TRIGGER_RECEIVERS = {
+    "webhook_pre_process": webhook_processing,
     "webhook_post_process": webhook_processed,
     "webhook_processing_error": webhook_failed,
     "webhook_post_validate": webhook_validated,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from djstripe.models import Charge, Customer, Invoice, Price, Product, Refund, Subscription, WebhookEventTrigger
@@ -645,6 +645,22 @@ def customer_sync_from_stripe(*, customer: Customer) -> BillingAccount | None:
     return billing_account_sync(customer=customer)
 
 
+def webhook_event_lock(*, trigger: WebhookEventTrigger) -> None:
+    """Hold the trigger's event id until this transaction ends: deliveries of one event are processed one at a time.
+
+    dj-stripe looks for the event's row, then stores and processes it. Without the lock, a redelivery that
+    looked while the first delivery was still uncommitted ran the receivers again once that delivery had
+    committed (Stripe redelivers an event it gave up waiting for). Behind the lock it finds the row.
+    PostgreSQL only, production's database: SQLite has no advisory locks.
+    """
+    body = trigger.json_body
+    event_id = body.get("id") if isinstance(body, dict) else None
+    if not event_id or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"stripe-event:{event_id}"])
+
+
 def webhook_count(*, trigger: WebhookEventTrigger, outcome: str) -> None:
     """Count one attempt at a webhook: `ok` and `rejected` once their transaction commits, `failed` at once.
 
@@ -668,6 +684,7 @@ def webhook_trigger_reprocess(*, trigger: WebhookEventTrigger) -> bool:
     api_key = djstripe_settings.get_default_api_key(trigger.json_body.get("livemode"))
     try:
         with transaction.atomic():
+            webhook_event_lock(trigger=trigger)
             trigger.process(save=True, api_key=api_key)
             webhook_count(trigger=trigger, outcome="ok")
     except Exception as exc:  # any failure is recorded on the trigger, as dj-stripe's view does

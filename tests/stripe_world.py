@@ -101,6 +101,7 @@ class StripeWorld:
 def stripe_world(db, settings, stripe_server, django_capture_on_commit_callbacks) -> StripeWorld:
     """Billing configured on the fake Stripe: catalog set up, webhook endpoint registered (billing_setup)."""
     stripe_server.fake.faults.clear()
+    stripe_server.fake.holds.clear()
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLIC_KEY = PUBLISHABLE_KEY
     call_command("billing_setup", "--webhook-base-url", "http://testserver", stdout=io.StringIO())

@@ -1,10 +1,16 @@
 """Stripe's signed events through dj-stripe's real view: verification, duplicates, order, failures."""
 
+import json
+import threading
+import time
 import uuid
 
 import pytest
+import stripe
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
-from djstripe.models import Event, WebhookEventTrigger
+from djstripe.models import Account, Event, WebhookEventTrigger
 
 from billing.admin import WebhookEventTriggerAdmin
 from billing.models import BillingAccount
@@ -135,3 +141,79 @@ def test_a_failing_receiver_answers_500_and_keeps_the_trigger_for_re_processing(
     assert Event.objects.filter(id=created["id"]).exists()
     assert _tier(trainer) == "pro"
     assert WebhookEventTriggerAdmin.list_filter[0].parameter_name == "outcome"
+
+
+def _until(condition, *, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _deliver_in_thread(stripe_world, event: dict, name: str, answers: dict[str, int]) -> threading.Thread:
+    """Post the event from a thread of its own, with a database connection of its own (as a gunicorn worker)."""
+
+    def deliver() -> None:
+        payload = json.dumps(event)
+        signature = stripe.WebhookSignature.generate_signature_header(payload, stripe_world.endpoint.secret)
+        try:
+            response = Client().post(
+                stripe_world.webhook_path, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+            )
+            answers[name] = response.status_code
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=deliver, name=name)
+    thread.start()
+    return thread
+
+
+# Committed for real: the two deliveries see each other's commits, as on two gunicorn workers.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_redelivery_arriving_while_the_first_is_processed_runs_the_receivers_once(
+    api_as, trainer, stripe_world, monkeypatch
+):
+    events = _checkout_events(api_as, trainer, stripe_world)
+    created = next(e for e in events if e["type"] == "customer.subscription.created")
+    # dj-stripe looks for the event's row, then (after finding the owner account) looks again and stores it.
+    # The redelivery pauses in between, until the first delivery has committed.
+    redelivery_looked, first_committed = threading.Event(), threading.Event()
+    owner_account = Account.get_or_retrieve_for_api_key
+
+    def pausing(cls, api_key):
+        if threading.current_thread().name == "redelivery" and not first_committed.is_set():
+            redelivery_looked.set()
+            first_committed.wait(timeout=10)
+        return owner_account(api_key)
+
+    monkeypatch.setattr(Account, "get_or_retrieve_for_api_key", classmethod(pausing))
+    requests_before = len(stripe_world.fake.requests)
+    answers: dict[str, int] = {}
+    # The first delivery waits in its receiver's call to Stripe: its event stored, not committed.
+    hold = stripe_world.fake.hold_next("GET", "/v1/subscriptions")
+    first = _deliver_in_thread(stripe_world, created, "first", answers)
+    assert hold.reached.wait(timeout=10)
+    redelivery = _deliver_in_thread(stripe_world, created, "redelivery", answers)
+    assert _until(lambda: redelivery_looked.is_set() or _waiting_on_a_lock())
+    hold.release.set()
+    first.join(timeout=10)
+    first_committed.set()
+    redelivery.join(timeout=10)
+
+    assert answers == {"first": 200, "redelivery": 200}
+    assert Event.objects.filter(id=created["id"]).count() == 1
+    # Billing's receiver lists the customer's subscriptions from Stripe once per run.
+    listed = [r for r in stripe_world.fake.requests[requests_before:] if r["path"] == "/v1/subscriptions"]
+    assert len(listed) == 1
+    assert _tier(trainer) == "pro"

@@ -16,10 +16,11 @@ What it does beyond storing objects:
 - every change is recorded as an Event (`events`), which tests sign and post to the webhook view;
 - routes under `/_test/` play what a person or the clock would do in real Stripe: complete a
   Checkout Session, pass 3-D Secure, end a billing period;
-- `fail_next()` makes the next matching request answer an error.
+- `fail_next()` makes the next matching request answer an error; `hold_next()` makes it wait until released.
 """
 
 import copy
+import dataclasses
 import itertools
 import json
 import re
@@ -107,6 +108,16 @@ class Fault:
     message: str
 
 
+@dataclass
+class Hold:
+    """A request that waits, once it has arrived (`reached`), until the test sets `release`."""
+
+    method: str
+    path: str
+    reached: threading.Event = dataclasses.field(default_factory=threading.Event)
+    release: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
 class FakeStripe:
     """The fake's state and behaviour; `FakeStripeServer` puts it on a socket."""
 
@@ -120,6 +131,7 @@ class FakeStripe:
         self.pending_periods: dict[str, tuple[int, int]] = {}
         self.idempotent: dict[str, tuple[str, int, Any]] = {}
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self._numbers = itertools.count(1)
         self._request_id = ""
         self._idempotency_key = ""
@@ -147,6 +159,13 @@ class FakeStripe:
         """Make the next `method` request to exactly `path` answer an error."""
         with self.lock:
             self.faults.append(Fault(method.upper(), path, status, message))
+
+    def hold_next(self, method: str, path: str) -> Hold:
+        """Make the next `method` request to exactly `path` wait before it is answered, until released."""
+        hold = Hold(method.upper(), path)
+        with self.lock:
+            self.holds.append(hold)
+        return hold
 
     def get(self, kind: str, id_: str) -> dict:
         with self.lock:
@@ -198,6 +217,13 @@ class FakeStripe:
 
     def handle(self, method: str, path: str, params: Params, headers: dict[str, str]) -> tuple[int, Any]:
         """Answer one request: (status, JSON-able body, or bytes for a file)."""
+        with self.lock:
+            hold = next((h for h in self.holds if (h.method, h.path) == (method, path)), None)
+            if hold:
+                self.holds.remove(hold)
+        if hold:  # waits outside the lock: other requests go on meanwhile
+            hold.reached.set()
+            hold.release.wait(timeout=30)
         with self.lock:
             key = headers.get("idempotency-key", "")
             self.requests.append(
