@@ -24,7 +24,7 @@ from aiplans.planning import (
     volume_range,
 )
 from kinetix.coaching.models import Exercise
-from kinetix.coaching.plan_document import PlanDocumentError, WeeklyPlanDocument, document_validate
+from kinetix.coaching.plan_document import PlanDocumentError, WeeklyPlanDocument, document_validate, without_ids
 from kinetix.errors import FieldError
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -65,12 +65,7 @@ class CheckedAnswer:
 
 def document_plain(document: WeeklyPlanDocument) -> dict:
     """Return a document as JSON data without the read-only ids, as a draft is stored and compared."""
-    data = document.model_dump(mode="json")
-    for day in data["days"]:
-        day.pop("id", None)
-        for item in day["exercises"]:
-            item.pop("id", None)
-    return data
+    return without_ids(document.model_dump(mode="json"))
 
 
 def _day_name(weekday: int) -> str:

@@ -6,7 +6,7 @@ this document only by `document_validate` and `document_from_plan`.
 """
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
@@ -379,16 +379,22 @@ def _prescription(
     set_targets: list[dict],
 ) -> dict:
     summary = {"reps_min": reps_min, "reps_max": reps_max, "rpe": _number(rpe), "load_kg": _number(load_kg)}
+    # Keys in the schema's order, so that a rendered document is what validating it would dump.
     return {
         "id": id,
         "exercise": exercise,
         "sets": sets,
-        **summary,
+        "reps_min": reps_min,
+        "reps_max": reps_max,
         "rest_seconds": rest_seconds,
+        "rpe": summary["rpe"],
+        "load_kg": summary["load_kg"],
         "tempo": tempo,
         "notes": notes,
         # Stored only when the sets differ: an empty list means every set has the summary's target.
-        "set_targets": set_targets or [dict(summary) for _ in range(sets)],
+        # (jsonb keeps its own key order: the schema's is restored.)
+        "set_targets": [{name: target[name] for name in TARGET_FIELDS} for target in set_targets]
+        or [dict(summary) for _ in range(sets)],
     }
 
 
@@ -426,16 +432,17 @@ def document_from_plan(plan: m.WeeklyPlan) -> dict:
     return _document(plan, days)
 
 
-def document_read(plan: m.WeeklyPlan) -> dict:
-    """Render a stored plan as `document_from_plan` does, reading its content in one query with no models.
+def documents_read(plans: Sequence[m.WeeklyPlan]) -> dict[int, dict]:
+    """Render stored plans as `document_from_plan` does, reading their content in one query with no models.
 
-    For one plan read often (a client's `me/plan/`): two prefetch levels of model instances cost more
-    than the whole rest of the request (docs/BENCHMARKS.md).
+    For plans read often (a client's `me/plan/`) or by the thousand (the training-data export): two
+    prefetch levels of model instances cost more than the whole rest of the request (docs/BENCHMARKS.md).
     """
     rows = (
-        m.PlanDay.objects.filter(plan=plan)
-        .order_by("weekday", "id", "exercises__order", "exercises__id")
+        m.PlanDay.objects.filter(plan__in=plans)
+        .order_by("plan_id", "weekday", "id", "exercises__order", "exercises__id")
         .values_list(
+            "plan_id",
             "id",
             "weekday",
             "title",
@@ -444,13 +451,27 @@ def document_read(plan: m.WeeklyPlan) -> dict:
             *[f"exercises__{name}" for name in PRESCRIPTION_FIELDS],
         )
     )
-    days: dict[int, dict] = {}
-    for day_id, weekday, title, notes, slug, *prescription in rows:
-        day = days.get(day_id)
+    days: dict[int, dict[int, dict]] = {plan.pk: {} for plan in plans}
+    for plan_id, day_id, weekday, title, notes, slug, *prescription in rows:
+        day = days[plan_id].get(day_id)
         if day is None:
-            day = days[day_id] = _day(id=day_id, weekday=weekday, title=title, notes=notes, exercises=[])
+            day = days[plan_id][day_id] = _day(id=day_id, weekday=weekday, title=title, notes=notes, exercises=[])
         if prescription[0] is not None:  # a day without prescriptions comes back as one row of NULLs
             day["exercises"].append(
                 _prescription(exercise=slug, **dict(zip(PRESCRIPTION_FIELDS, prescription, strict=True)))
             )
-    return _document(plan, list(days.values()))
+    return {plan.pk: _document(plan, list(days[plan.pk].values())) for plan in plans}
+
+
+def document_read(plan: m.WeeklyPlan) -> dict:
+    """Render one stored plan in one query (`documents_read`)."""
+    return documents_read([plan])[plan.pk]
+
+
+def without_ids(document: dict) -> dict:
+    """Drop the read-only ids of a rendered or dumped document, as drafts are stored and compared."""
+    for day in document["days"]:
+        day.pop("id", None)
+        for item in day["exercises"]:
+            item.pop("id", None)
+    return document

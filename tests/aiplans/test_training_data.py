@@ -1,15 +1,22 @@
 """The training-data export: staff only, streamed JSON Lines, pseudonymised, in every format."""
 
+import datetime
 import json
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from aiplans.models import PlanGeneration
+from aiplans import training_data
+from aiplans.models import GenerationStatus, PlanGeneration
+from aiplans.validation import document_plain
+from kinetix.coaching.models import Exercise
+from kinetix.coaching.plan_document import WeeklyPlanDocument, document_read
 from kinetix.coaching.services import plan_activate, plan_create
 from tests.aiplans.conftest import next_monday
-from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory
+from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory, plan_document
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +97,83 @@ def test_the_export_reads_in_chunks_in_a_fixed_number_of_queries(api_as, history
     with django_assert_max_num_queries(12):
         _lines(superuser.get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
     assert PlanGeneration.objects.count() == 2
+
+
+def _publish(trainer, client, document: dict, *, weeks_ahead: int = 0):
+    week_start = next_monday() + datetime.timedelta(weeks=weeks_ahead)
+    return plan_activate(
+        plan=plan_create(trainer=trainer, client_id=client.pk, week_start=week_start, document=document)
+    )
+
+
+def _library(count: int) -> list[str]:
+    return list(Exercise.objects.filter(owner__isnull=True).order_by("pk").values_list("slug", flat=True)[:count])
+
+
+def test_a_trainer_plan_is_exported_as_its_validated_document(api_as):
+    trainer = TrainerFactory(full_name="Ana Petrovic")
+    client = ClientFactory(trainer=trainer, full_name="Marko Jovanovic")
+    document = plan_document(_library(3), days=2, title="Strength block", notes="Keep it light.")
+    document["schema_version"] = 2
+    pyramid = [
+        {"reps_min": 8, "reps_max": 10, "rpe": 7, "load_kg": 60},
+        {"reps_min": 5, "reps_max": 5, "rpe": 8.5, "load_kg": 72.5},
+    ]
+    first = document["days"][0]["exercises"][0]
+    for name in ("sets", "reps_min", "reps_max", "rpe", "load_kg"):
+        first.pop(name)
+    first.update(set_targets=pyramid, tempo="3010", notes="Brace hard.")
+    plan = _publish(trainer, client, document)
+
+    lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "openai-chat"}))
+
+    # What validating the stored plan gives, notes blanked: the schema's values and field order, no ids.
+    expected = document_plain(WeeklyPlanDocument.model_validate(document_read(plan)))
+    expected["notes"] = ""
+    for day in expected["days"]:
+        day["notes"] = ""
+        for item in day["exercises"]:
+            item["notes"] = ""
+    assert [line["messages"][2]["content"] for line in lines] == [
+        json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    ]
+    assert expected["days"][0]["exercises"][0]["set_targets"][1] == {
+        "reps_min": 5, "reps_max": 5, "rpe": 8.5, "load_kg": 72.5,
+    }  # fmt: skip
+
+
+def test_an_ai_draft_approved_before_schema_version_2_is_exported_upgraded(api_as, history):
+    version_1 = plan_document(_library(2), days=4, title="Hypertrophy block")
+    PlanGeneration.objects.filter(status=GenerationStatus.APPROVED).update(approved_document=version_1)
+
+    lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
+
+    (approved,) = [line["document"] for line in lines if line["source"] == "approved_ai"]
+    assert approved["schema_version"] == 2
+    assert (
+        approved["days"][0]["exercises"][0]["set_targets"]
+        == [{"reps_min": 6, "reps_max": 8, "rpe": 8.0, "load_kg": None}] * 4
+    )
+
+
+def test_trainer_plans_stream_in_a_fixed_number_of_queries_per_chunk(monkeypatch):
+    monkeypatch.setattr(training_data, "CHUNK_SIZE", 2)
+    trainer = TrainerFactory()
+    client = ClientFactory(trainer=trainer)
+    document = plan_document(_library(4), days=3)
+
+    def export_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            lines = list(training_data.training_data_lines(export_format="openai-chat"))
+        return len(lines), len(queries)
+
+    for week in range(2):
+        _publish(trainer, client, document, weeks_ahead=week)
+    one_chunk = export_queries()
+    for week in range(2, 6):
+        _publish(trainer, client, document, weeks_ahead=week)
+    three_chunks = export_queries()
+
+    # Each further chunk of plans costs one query for its content; the exercises were read with the first.
+    assert (three_chunks[0], three_chunks[1] - one_chunk[1]) == (6, 2)
+    assert one_chunk[1] <= 6
