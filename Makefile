@@ -92,8 +92,8 @@ check-deploy: $(VENV)/.runtime
 # kinetix_bench created from a migrated template and dropped after, Redis db 14), each printing a table of
 # figures as ratios to a baseline measured in the same run. Not part of `make test`. A benchmark whose budget
 # is missed exits 1; `make bench` runs them all anyway, drops the template database and fails at the end.
-BENCHMARKS := read_path workout_log webhook_burst fanout ai_validation
-.PHONY: bench bench-read bench-workouts bench-webhooks bench-fanout bench-ai bench-clean
+BENCHMARKS := read_path workout_log webhook_burst fanout export ai_validation
+.PHONY: bench bench-read bench-workouts bench-webhooks bench-fanout bench-export bench-ai bench-clean
 
 $(VENV)/.bench: bench/requirements.txt | $(VENV)/.dev
 	$(PIP) install --quiet -r bench/requirements.txt
@@ -115,6 +115,9 @@ bench-webhooks: $(VENV)/.bench
 
 bench-fanout: $(VENV)/.bench
 	$(PY) -m bench.fanout
+
+bench-export: $(VENV)/.bench
+	$(PY) -m bench.export
 
 bench-ai: $(VENV)/.bench
 	$(PY) -m bench.ai_validation
