@@ -19,10 +19,19 @@ def client_get_for_trainer(*, trainer: User, client_id: int | str) -> User:
         raise NotFoundError("Client") from None
 
 
+def _current_links(*, client: User) -> QuerySet[CoachingLink]:
+    return CoachingLink.objects.filter(client=client, ended_at__isnull=True)
+
+
 def client_trainer(*, client: User) -> User | None:
     """Return the client's current trainer, if any."""
-    link = CoachingLink.objects.select_related("trainer").filter(client=client, ended_at__isnull=True).first()
+    link = _current_links(client=client).select_related("trainer").first()
     return link.trainer if link else None
+
+
+def client_trainer_ids(*, client: User) -> QuerySet:
+    """Return the id of the client's current trainer (none or one) as a queryset, to filter on in the same query."""
+    return _current_links(client=client).values("trainer_id")
 
 
 def invitation_list(*, trainer: User) -> QuerySet[Invitation]:

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, RowNumber
 
 from kinetix.accounts.models import CoachingLink, User
-from kinetix.accounts.selectors import client_get_for_trainer, client_trainer, trainer_clients
+from kinetix.accounts.selectors import client_get_for_trainer, client_trainer_ids, trainer_clients
 from kinetix.coaching.models import (
     BodyMetric,
     Exercise,
@@ -43,9 +43,9 @@ from kinetix.errors import ApplicationError, FieldError, NotFoundError
 
 def exercises_visible(*, user: User) -> QuerySet[Exercise]:
     """Return the shared library plus the private exercises of the user's trainer (or their own)."""
-    owner = user if user.is_trainer else client_trainer(client=user)
-    shared = Q(owner__isnull=True)
-    return Exercise.objects.filter(shared | Q(owner=owner) if owner else shared)
+    # A client's trainer is a subquery: the library costs the caller one query, not two.
+    owner = Q(owner=user) if user.is_trainer else Q(owner__in=client_trainer_ids(client=user))
+    return Exercise.objects.filter(Q(owner__isnull=True) | owner)
 
 
 def exercise_list(
@@ -187,10 +187,11 @@ def planned_exercises_for_client(*, client: User) -> QuerySet[PlannedExercise]:
 
 
 def _sets_prefetch() -> Prefetch:
+    # Into `set_list`, the attribute workout_log_create also fills, so one serializer renders both.
     sets = SetLog.objects.select_related("exercise").only(
         *[f.name for f in SetLog._meta.concrete_fields], "exercise__slug", "exercise__name"
     )
-    return Prefetch("sets", queryset=sets)
+    return Prefetch("sets", queryset=sets, to_attr="set_list")
 
 
 def workout_list(

@@ -394,12 +394,6 @@ def workout_log_create(
         error = None if value is None else _range_error(name, value, *_field_bounds(WorkoutSession, name))
         errors += [error] if error else []
 
-    plan_day = None
-    if plan_day_id is not None:
-        plan_day = selectors.plan_days_for_client(client=client).filter(pk=plan_day_id).first()
-        if plan_day is None:
-            errors.append(FieldError("plan_day", "unknown_plan_day", "No such day in your plans."))
-
     parsed, set_errors = _sets_parse(sets)
     errors += set_errors
     raw_sets = sets if parsed else []
@@ -415,21 +409,26 @@ def workout_log_create(
     slugs = {ref for ref in exercise_refs if isinstance(ref, str)}
     ids = {ref for ref in exercise_refs if isinstance(ref, int)} | {int(s) for s in slugs if s.isdecimal()}
     visible = selectors.exercises_visible(user=client).filter(Q(slug__in=slugs) | Q(pk__in=_possible_ids(ids)))
-    by_slug = dict(visible.values_list("slug", "id"))
-    known_ids = set(by_slug.values())
+    # Unordered lookups; the exercises with the slug and name the response shows, so that nothing is read back.
+    by_id = {exercise.pk: exercise for exercise in visible.order_by().only("id", "slug", "name")}
+    by_slug = {exercise.slug: exercise for exercise in by_id.values()}
 
-    def exercise_id(ref: int | str | None) -> int | None:
+    def exercise_of(ref: int | str | None) -> Exercise | None:
         if isinstance(ref, str) and ref in by_slug:
             return by_slug[ref]
         number = int(ref) if isinstance(ref, int) or (isinstance(ref, str) and ref.isdecimal()) else None
-        return number if number in known_ids else None
+        return by_id.get(number)
 
     planned_ids = _possible_ids({ref for ref in planned_refs if ref is not None})
-    planned_days = dict(
-        selectors.planned_exercises_for_client(client=client).filter(pk__in=planned_ids).values_list("id", "day_id")
-    )
+    planned = selectors.planned_exercises_for_client(client=client).filter(pk__in=planned_ids).order_by()
+    planned_days = dict(planned.values_list("id", "day_id"))
+    # A day that one of the sets' prescriptions belongs to is the client's: only another one is looked up.
+    unproven_day = plan_day_id is not None and plan_day_id not in planned_days.values()
+    if unproven_day and not selectors.plan_days_for_client(client=client).filter(pk=plan_day_id).exists():
+        errors.append(FieldError("plan_day", "unknown_plan_day", "No such day in your plans."))
+        plan_day_id = None  # the prescriptions are not compared with it
     for index, (exercise_ref, planned_ref) in enumerate(zip(exercise_refs, planned_refs, strict=True)):
-        if exercise_ref is not None and exercise_id(exercise_ref) is None:
+        if exercise_ref is not None and exercise_of(exercise_ref) is None:
             message = f"No exercise {exercise_ref!r} in your library."
             errors.append(FieldError(f"sets.{index}.exercise", "unknown_exercise", message))
         if planned_ref is None:
@@ -437,7 +436,7 @@ def workout_log_create(
         if planned_ref not in planned_days:
             message = "No such prescription in your plans."
             errors.append(FieldError(f"sets.{index}.planned_exercise", "unknown_planned_exercise", message))
-        elif plan_day is not None and planned_days[planned_ref] != plan_day.pk:
+        elif plan_day_id is not None and planned_days[planned_ref] != plan_day_id:
             message = "This prescription belongs to another day than plan_day."
             errors.append(FieldError(f"sets.{index}.planned_exercise", "not_in_plan_day", message))
 
@@ -447,16 +446,17 @@ def workout_log_create(
     workout = WorkoutSession.objects.create(
         client=client,
         date=date,
-        plan_day=plan_day,
+        plan_day_id=plan_day_id,
         notes=notes,
         duration_minutes=duration_minutes,
         perceived_effort=perceived_effort,
     )
-    SetLog.objects.bulk_create(
+    # The stored sets, in id order as the selectors read them, for WorkoutSerializer.
+    workout.set_list = SetLog.objects.bulk_create(
         [
             SetLog(
                 session=workout,
-                exercise_id=exercise_id(item.exercise),
+                exercise=exercise_of(item.exercise),
                 planned_exercise_id=item.planned_exercise,
                 set_number=item.set_number,
                 reps=item.reps,
@@ -466,17 +466,38 @@ def workout_log_create(
             for item in parsed
         ]
     )
-    trainer = client_trainer(client=client)
-    if trainer is not None:
-        context = {
-            "client_name": str(client),
-            "workout_date": date,
-            "set_count": len(parsed),
-            "workout_id": workout.pk,
-            "client_id": client.pk,
-        }
-        notify(user=trainer, event="workout_logged", context=context)
+    _workout_logged_queue_on_commit(workout)
     return workout
+
+
+def _workout_logged_queue_on_commit(workout: WorkoutSession) -> None:
+    # Out of the request's transaction: notify() locks the trainer's row for the digest count, which
+    # there made a trainer's clients log one at a time. robust: the workout is stored whatever befalls
+    # the notice, and a client retrying an error would log it twice.
+    from kinetix.coaching.tasks import workout_logged_notify_task  # the tasks module imports this one
+
+    workout_id = workout.pk
+    transaction.on_commit(lambda: workout_logged_notify_task.delay(workout_id=workout_id), robust=True)
+
+
+@transaction.atomic
+def workout_logged_notify(*, workout_id: int) -> None:
+    """Tell the client's trainer about a logged workout; many in a short while fold into their digest."""
+    workout = (
+        WorkoutSession.objects.select_related("client").annotate(set_count=Count("sets")).filter(pk=workout_id).first()
+    )
+    trainer = client_trainer(client=workout.client) if workout else None
+    if trainer is None:  # deleted before the task ran, or a client without a trainer
+        return
+    context = {
+        "client_name": str(workout.client),
+        "workout_date": workout.date,
+        "set_count": workout.set_count,
+        "workout_id": workout.pk,
+        "client_id": workout.client_id,
+    }
+    # A task delivered again (acks_late) finds the notification it stored; only a digest could count it twice.
+    notify(user=trainer, event="workout_logged", context=context, dedupe_key=f"workout-{workout.pk}")
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import pytest
 
 from kinetix.accounts.services import coaching_link_end
 from kinetix.coaching.models import PlanStatus, SetLog, WorkoutSession
+from notifications.models import Notification
 from tests.factories import (
     ClientFactory,
     ExerciseFactory,
@@ -316,3 +317,43 @@ def test_workout_list_reads_in_constant_queries(
         assert trainer_api.get(URL, {"client": client_user.id}).json()["count"] == workouts
     assert client_page["count"] == workouts
     assert sum(len(w["sets"]) for w in client_page["results"]) == min(workouts, 20) * sets_each
+
+
+@pytest.mark.parametrize(("set_count", "prescribed"), [(1, True), (20, True), (20, False)])
+def test_logging_a_workout_takes_constant_queries_and_leaves_the_trainer_to_a_task(
+    api_as,
+    trainer,
+    client_user,
+    exercises,
+    set_count,
+    prescribed,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    day, planned = published_day(trainer=trainer, client=client_user, exercises=exercises)
+    sets = [
+        a_set(
+            planned[n % 3].exercise.slug,
+            planned_exercise=planned[n % 3].id if prescribed else None,
+            set_number=n // 3 + 1,
+            rpe=8,
+        )
+        for n in range(set_count)
+    ]
+    body = {"date": client_user.local_today().isoformat(), "plan_day": day.id, "sets": sets}
+    api = api_as(client_user)
+
+    # auth, savepoint, library (the trainer a subquery), the prescriptions (which prove the plan day) or else
+    # the plan day, workout, sets, release. The trainer's notification is a task queued for after the
+    # commit, and the answer is not read back.
+    with django_capture_on_commit_callbacks() as queued, django_assert_max_num_queries(7):
+        response = api.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["plan_day"] == day.id
+    assert len(response.json()["sets"]) == response.json()["total_sets"] == set_count
+    assert api.get(f"{URL}{response.json()['id']}/").json() == response.json()
+    assert not Notification.objects.exists()
+    for callback in queued:  # the commit
+        callback()
+    assert Notification.objects.get(user=trainer).event == "workout_logged"

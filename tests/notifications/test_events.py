@@ -41,15 +41,19 @@ def test_activating_a_plan_puts_it_in_the_clients_inbox(api_as, trainer, client_
     assert not Notification.objects.filter(user=trainer).exists()
 
 
-def test_logging_a_workout_tells_the_trainer(api_as, trainer, client_user, exercises):
-    response = api_as(client_user).post(
-        "/api/v1/workouts/",
-        {
-            "date": client_user.local_today().isoformat(),
-            "sets": [{"exercise": "test-squat", "set_number": n, "reps": 5, "load_kg": 100} for n in (1, 2, 3)],
-        },
-        format="json",
-    )
+def test_logging_a_workout_tells_the_trainer(
+    api_as, trainer, client_user, exercises, django_capture_on_commit_callbacks
+):
+    # The notification is a task queued when the workout commits (eager here).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(client_user).post(
+            "/api/v1/workouts/",
+            {
+                "date": client_user.local_today().isoformat(),
+                "sets": [{"exercise": "test-squat", "set_number": n, "reps": 5, "load_kg": 100} for n in (1, 2, 3)],
+            },
+            format="json",
+        )
 
     assert response.status_code == 201, response.json()
     notification = Notification.objects.get(user=trainer)
@@ -60,7 +64,7 @@ def test_logging_a_workout_tells_the_trainer(api_as, trainer, client_user, exerc
 
 
 def test_many_workouts_in_an_hour_fold_into_one_digest_pushed_when_the_window_closes(
-    api_as, trainer, exercises, settings
+    api_as, trainer, exercises, settings, django_capture_on_commit_callbacks
 ):
     settings.NOTIFICATIONS_DIGEST_AFTER = 2
     clients = [ClientFactory(trainer=trainer, full_name=name) for name in ("Ana", "Marko", "Jelena", "Ana B")]
@@ -70,7 +74,8 @@ def test_many_workouts_in_an_hour_fold_into_one_digest_pushed_when_the_window_cl
     }
 
     for client in [*clients, clients[1]]:
-        assert api_as(client).post("/api/v1/workouts/", body, format="json").status_code == 201
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api_as(client).post("/api/v1/workouts/", body, format="json").status_code == 201
 
     events = [event for event, _ in _inbox(trainer)]
     assert events == ["workout_logged", "workout_logged", "workout_digest"]

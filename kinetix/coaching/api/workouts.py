@@ -54,7 +54,8 @@ class SetLogSerializer(serializers.ModelSerializer):
 
 
 class WorkoutSerializer(serializers.ModelSerializer):
-    sets = SetLogSerializer(many=True, read_only=True)
+    # `set_list`: the selectors prefetch into it and workout_log_create fills it, so nothing is read back.
+    sets = SetLogSerializer(source="set_list", many=True, read_only=True)
     total_sets = serializers.SerializerMethodField()
     tonnage_kg = serializers.SerializerMethodField(help_text="Sum of reps times load over the sets.")
 
@@ -75,10 +76,10 @@ class WorkoutSerializer(serializers.ModelSerializer):
         ]
 
     def get_total_sets(self, workout: WorkoutSession) -> int:
-        return len(workout.sets.all())
+        return len(workout.set_list)
 
     def get_tonnage_kg(self, workout: WorkoutSession) -> float:
-        return round(float(sum(s.reps * s.load_kg for s in workout.sets.all())), 2)
+        return round(float(sum(s.reps * s.load_kg for s in workout.set_list)), 2)
 
 
 @extend_schema_field(services.LoggedSetInput)
@@ -138,7 +139,6 @@ class WorkoutListCreateApi(APIView):
             duration_minutes=fields.get("duration_minutes"),
             perceived_effort=fields.get("perceived_effort"),
         )
-        workout = selectors.workout_get_for_user(user=request.user, workout_id=workout.pk)
         return Response(WorkoutSerializer(workout).data, status=status.HTTP_201_CREATED)
 
 
