@@ -35,6 +35,8 @@ def test_seed_demo_builds_a_usable_demo_and_is_idempotent(settings, api):
     plan = api.get("/api/v1/me/plan/")
     assert plan.status_code == 200
     assert all(day["exercises"] for day in plan.json()["days"])
+    main_lift = plan.json()["days"][0]["exercises"][0]
+    assert [target["reps_min"] for target in main_lift["set_targets"]] == [10, 8, 6, 6]  # the demo's pyramid
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):

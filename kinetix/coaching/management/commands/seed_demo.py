@@ -119,6 +119,14 @@ class Command(BaseCommand):
             )
 
 
+PYRAMID = [
+    {"reps_min": 10, "reps_max": 12, "rpe": 7, "load_kg": None},
+    {"reps_min": 8, "reps_max": 10, "rpe": 8, "load_kg": None},
+    {"reps_min": 6, "reps_max": 8, "rpe": 8.5, "load_kg": None},
+    {"reps_min": 6, "reps_max": 8, "rpe": 9, "load_kg": None},
+]
+
+
 def _document(equipment: list[str], split: list) -> dict:
     allowed = Q(owner__isnull=True, category="strength", equipment__in=[*equipment, "bodyweight"])
     days = []
@@ -133,18 +141,16 @@ def _document(equipment: list[str], split: list) -> dict:
                 continue
             used.add(exercise.slug)
             compound = exercise.mechanics == "compound"
-            exercises.append(
-                {
-                    "exercise": exercise.slug,
-                    "sets": 4 if compound else 3,
-                    "reps_min": 6 if compound else 10,
-                    "reps_max": 10 if compound else 15,
-                    "rest_seconds": 150 if compound else 75,
-                    "rpe": 8,
-                }
-            )
+            # The day's main lift climbs set by set (per-set targets); the rest are sets alike.
+            if compound and not exercises:
+                sets = {"set_targets": PYRAMID}
+            elif compound:
+                sets = {"sets": 4, "reps_min": 6, "reps_max": 10, "rpe": 8}
+            else:
+                sets = {"sets": 3, "reps_min": 10, "reps_max": 15, "rpe": 8}
+            exercises.append({"exercise": exercise.slug, **sets, "rest_seconds": 150 if compound else 75})
         days.append({"weekday": weekday, "title": title, "exercises": exercises})
-    return {"schema_version": 1, "title": "Demo program", "goal": "hypertrophy", "level": "intermediate", "days": days}
+    return {"schema_version": 2, "title": "Demo program", "goal": "hypertrophy", "level": "intermediate", "days": days}
 
 
 def _performed_sets(day: PlanDay, weeks_ago: int, rng: random.Random) -> list[dict]:
