@@ -163,15 +163,17 @@ class Prescription:
         return set_seconds(entry=self.entry, reps_max=self.reps[1]) + self.rest_seconds
 
     def as_document(self) -> dict:
-        target = {"reps_min": self.reps[0], "reps_max": self.reps[1], "rpe": self.rpe, "load_kg": None}
+        # Sets alike: the summary fields say it all (the schema makes them that many set targets).
         return {
             "exercise": self.entry.slug,
             "sets": self.sets,
-            **target,
+            "reps_min": self.reps[0],
+            "reps_max": self.reps[1],
             "rest_seconds": self.rest_seconds,
+            "rpe": self.rpe,
+            "load_kg": None,
             "tempo": "",
             "notes": self.notes,
-            "set_targets": [dict(target) for _ in range(self.sets)],
         }
 
 
