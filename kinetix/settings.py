@@ -294,6 +294,10 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Celery workers serve their own metrics on this port (0: not at all), behind the same token; see monitoring/worker.py.
 WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 
+# The deployed commit: from the build's environment, else .git. Sentry's release; cached answers
+# (kinetix/cached_responses.py) rendered by another release are not reused.
+RELEASE = env.str("GIT_SHA", default="") or env.str("SOURCE_VERSION", default="") or git_sha(BASE_DIR) or ""
+
 # Monitoring: slow paths and Sentry (monitoring/, docs/OPERATIONS.md).
 # Requests and database queries this slow or slower log `slow_request` and `slow_query` at warning.
 SLOW_REQUEST_MS = env.int("SLOW_REQUEST_MS", default=1000)
@@ -304,7 +308,7 @@ if SENTRY_DSN:
     sentry_init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
-        release=env.str("GIT_SHA", default="") or env.str("SOURCE_VERSION", default="") or git_sha(BASE_DIR),
+        release=RELEASE or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 

@@ -274,6 +274,24 @@ def test_a_summary_changed_in_admin_makes_the_sets_alike(browser_as, trainer, pl
     assert (planned.load_kg, planned.set_targets) == (70, [])
 
 
+def test_a_change_in_admin_reaches_the_clients_next_read_of_the_plan(browser_as, api_as, trainer, plan, exercises):
+    WeeklyPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.ACTIVE)
+    PlannedExerciseFactory(
+        day=plan.days.get(weekday=1), exercise=exercises[0], sets=3, reps_min=8, reps_max=10, load_kg=60
+    )
+    client_api = api_as(plan.client)
+
+    def load_read() -> float:
+        answer = client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat()})
+        return answer.json()["days"][0]["exercises"][0]["load_kg"]
+
+    assert load_read() == 60  # read, and kept in the cache
+    response = change_plan(browser_as(trainer), plan, **{"prescriptions-0-load_kg": 70})
+
+    assert response.status_code == 302, form_errors(response)
+    assert load_read() == 70
+
+
 # Status: services only ---------------------------------------------------------------------------
 
 

@@ -108,6 +108,31 @@ def test_plan_reads_in_constant_queries(api_as, trainer, client_user, days, per_
     assert sum(len(day["exercises"]) for day in response.json()["days"]) == days * per_day
 
 
+def test_a_client_rereading_their_plan_is_answered_from_the_cache_until_it_changes(
+    api_as, trainer, client_user, exercises, django_assert_num_queries
+):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [e.slug for e in exercises]).json()
+    api.post(f"/api/v1/plans/{plan['id']}/activate/")
+    client_api = api_as(client_user)
+    first = client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat()})
+
+    with django_assert_num_queries(2):  # the user and the plan: the content is not read again
+        again = client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat()})
+    assert (again.status_code, again["Content-Type"], again.content) == (200, "application/json", first.content)
+    v1 = client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat(), "schema_version": 1})
+    assert "set_targets" not in v1.json()["days"][0]["exercises"][0]
+    assert "Deprecation" in client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat(), "schema_version": 1})
+
+    document = {**plan["document"], "title": "Deload week"}
+    assert api.put(f"/api/v1/plans/{plan['id']}/", document, format="json").status_code == 200
+
+    assert client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat()}).json()["title"] == "Deload week"
+    assert client_api.get("/api/v1/me/plan/", {"date": MONDAY.isoformat(), "schema_version": 1}).json()["title"] == (
+        "Deload week"
+    )
+
+
 def test_put_replaces_document_given_bare_or_wrapped(api_as, trainer, client_user, exercises):
     api = api_as(trainer)
     plan = create_plan(api, client_user.id, [exercises[0].slug]).json()

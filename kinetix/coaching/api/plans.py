@@ -1,5 +1,6 @@
 import datetime
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from pydantic import BaseModel, ConfigDict, RootModel
 from rest_framework import serializers, status
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kinetix.accounts.permissions import IsClient, IsTrainer
+from kinetix.cached_responses import cached_json_response
 from kinetix.coaching import selectors, services
 from kinetix.coaching.api.versions import DocumentVersioned
 from kinetix.coaching.api.workouts import NOT_YOUR_CLIENT
@@ -207,11 +209,18 @@ class MyPlanApi(DocumentVersioned, APIView):
         description="The plan's document with the ids of its days and prescriptions (for logging sets), "
         "plus `plan_id`, `week_start` and `week_end`.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         date = query.validated_data.get("date") or request.user.local_today()
         plan = selectors.plan_for_client_on(client=request.user, date=date)
-        week_end = plan.week_start + datetime.timedelta(days=6)
-        document = document_in_version(document_read(plan), request.schema_version)
-        return Response({"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document})
+        version = request.schema_version
+
+        def answer() -> dict:
+            week_end = plan.week_start + datetime.timedelta(days=6)
+            document = document_in_version(document_read(plan), version)
+            return {"plan_id": plan.id, "week_start": plan.week_start, "week_end": week_end, **document}
+
+        # Every change to a plan's content saves the plan in the same transaction, moving its `updated_at`
+        # (`auto_now`): the plan services through `_plan_content_write`, the admin's plan page by saving it.
+        return cached_json_response(f"me-plan:{plan.pk}:{plan.updated_at.isoformat()}:v{version}", answer)
