@@ -3,7 +3,7 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -271,52 +271,64 @@ class Compliance:
 class PlannedSession:
     date: datetime.date
     plan_day_id: int
+    logged: bool  # a workout of the client names this plan day as the one it fulfils
 
 
-def _planned_sessions(
-    *, client_ids: list[int], start: datetime.date, end: datetime.date
-) -> dict[int, list[PlannedSession]]:
-    """Return each client's sessions planned by active plans on the dates from `start` to `end`, in one query."""
-    days = PlanDay.objects.filter(
-        plan__client_id__in=client_ids,
-        plan__status=PlanStatus.ACTIVE,
-        plan__week_start__gt=start - WEEK,
-        plan__week_start__lte=end,
-    ).values_list("id", "weekday", "plan__client_id", "plan__week_start")
-    sessions: dict[int, list[PlannedSession]] = defaultdict(list)
-    for day_id, weekday, client_id, week_start in days:
-        # The day's date is the one of the plan's seven whose ISO weekday it names.
-        date = week_start + (weekday - week_start.isoweekday()) % 7 * DAY
-        if start <= date <= end:
-            sessions[client_id].append(PlannedSession(date, day_id))
-    return sessions
+@dataclass(frozen=True)
+class ActivePlan:
+    """An active plan's week, with the sessions it plans on the dates read."""
+
+    id: int
+    week_start: datetime.date
+    sessions: list[PlannedSession]
+
+    def covers(self, date: datetime.date) -> bool:
+        return self.week_start <= date < self.week_start + WEEK
 
 
-@dataclass
-class _Done:
-    dates: set[datetime.date] = field(default_factory=set)
-    plan_day_ids: set[int] = field(default_factory=set)
-
-
-def _workouts_done(
-    *, client_ids: list[int], start: datetime.date, end: datetime.date, plan_day_ids: set[int]
-) -> dict[int, _Done]:
-    """Return the dates each client trained from `start` to `end`, and the plan days their workouts fulfil."""
-    workouts = (
-        WorkoutSession.objects.filter(client_id__in=client_ids)
-        .filter(Q(date__gte=start, date__lte=end) | Q(plan_day_id__in=plan_day_ids))
-        .values_list("client_id", "date", "plan_day_id")
+def _active_plans(*, client_ids: list[int], start: datetime.date, end: datetime.date) -> dict[int, list[ActivePlan]]:
+    """Return each client's active plans whose weeks meet the dates from `start` to `end` (newest week first),
+    each with the sessions it plans on those dates, in one query."""
+    rows = (
+        WeeklyPlan.objects.filter(
+            client_id__in=client_ids, status=PlanStatus.ACTIVE, week_start__gt=start - WEEK, week_start__lte=end
+        )
+        .order_by("-week_start", "-id")
+        .values_list("client_id", "id", "week_start", "days__id", "days__weekday", "days__sessions__client_id")
     )
-    done: dict[int, _Done] = defaultdict(_Done)
-    for client_id, date, plan_day_id in workouts:
-        done[client_id].dates.add(date)
-        if plan_day_id:
-            done[client_id].plan_day_ids.add(plan_day_id)
-    return done
+    plans: dict[int, tuple[int, datetime.date]] = {}  # client and week by plan id, newest week first
+    days: dict[int, tuple[int, datetime.date]] = {}  # plan and date by plan day id
+    logged: set[int] = set()
+    for client_id, plan_id, week_start, day_id, weekday, workout_client_id in rows:
+        plans[plan_id] = (client_id, week_start)
+        if day_id is None:
+            continue  # a plan without days
+        # The day's date is the one of the plan's seven whose ISO weekday it names.
+        days[day_id] = (plan_id, week_start + (weekday - week_start.isoweekday()) % 7 * DAY)
+        if workout_client_id == client_id:
+            logged.add(day_id)
+    sessions: dict[int, list[PlannedSession]] = defaultdict(list)
+    for day_id, (plan_id, date) in days.items():
+        if start <= date <= end:
+            sessions[plan_id].append(PlannedSession(date, day_id, day_id in logged))
+    active: dict[int, list[ActivePlan]] = defaultdict(list)
+    for plan_id, (client_id, week_start) in plans.items():
+        active[client_id].append(ActivePlan(plan_id, week_start, sessions[plan_id]))
+    return active
 
 
-def _compliance(planned: list[PlannedSession], done: _Done) -> Compliance:
-    completed = sum(1 for s in planned if s.date in done.dates or s.plan_day_id in done.plan_day_ids)
+def _dates_trained(*, client_ids: list[int], start: datetime.date, end: datetime.date) -> dict[int, set[datetime.date]]:
+    """Return the dates from `start` to `end` on which each client logged a workout, in one query."""
+    workouts = WorkoutSession.objects.filter(client_id__in=client_ids, date__gte=start, date__lte=end)
+    dates: dict[int, set[datetime.date]] = defaultdict(set)
+    for client_id, date in workouts.values_list("client_id", "date"):
+        dates[client_id].add(date)
+    return dates
+
+
+def _compliance(planned: list[PlannedSession], dates_trained: set[datetime.date]) -> Compliance:
+    # A session is done by a workout that names it, or by any workout on its date.
+    completed = sum(1 for s in planned if s.logged or s.date in dates_trained)
     return Compliance(planned_sessions=len(planned), completed_sessions=completed)
 
 
@@ -363,9 +375,9 @@ def progress_summary(*, client: User, weeks: int = 8) -> dict:
     mondays = [this_monday - n * WEEK for n in reversed(range(weeks))]
     start, end = mondays[0], this_monday + 6 * DAY
 
-    planned = _planned_sessions(client_ids=[client.pk], start=start, end=end)[client.pk]
-    plan_day_ids = {session.plan_day_id for session in planned}
-    done = _workouts_done(client_ids=[client.pk], start=start, end=end, plan_day_ids=plan_day_ids)[client.pk]
+    plans = _active_plans(client_ids=[client.pk], start=start, end=end)[client.pk]
+    planned = [session for plan in plans for session in plan.sessions]
+    dates_trained = _dates_trained(client_ids=[client.pk], start=start, end=end)[client.pk]
     volume_by_date = (
         SetLog.objects.filter(session__client=client, session__date__gte=start, session__date__lte=end)
         .values("session__date")
@@ -381,7 +393,12 @@ def progress_summary(*, client: User, weeks: int = 8) -> dict:
     def week_summary(monday: datetime.date) -> dict:
         in_week = [s for s in planned if monday <= s.date < monday + WEEK]
         sets, tonnage = volume[monday]
-        return {"week_start": monday, **_compliance(in_week, done).as_dict(), "sets": sets, "tonnage_kg": tonnage}
+        return {
+            "week_start": monday,
+            **_compliance(in_week, dates_trained).as_dict(),
+            "sets": sets,
+            "tonnage_kg": tonnage,
+        }
 
     return {
         "client": client.pk,
@@ -410,27 +427,22 @@ def client_list(*, trainer: User) -> QuerySet[User]:
 
 
 def clients_with_last_week(*, clients: Sequence[User]) -> Sequence[User]:
-    """Attach to each client the last seven days' compliance and today's active plan, in three queries for all."""
+    """Attach to each client the last seven days' compliance and today's active plan, in two queries for all."""
     if not clients:
         return clients
     today = {client.pk: client.local_today() for client in clients}
     ids = list(today)
     first, last = min(today.values()) - 6 * DAY, max(today.values())
-    planned = _planned_sessions(client_ids=ids, start=first, end=last)
-    done = _workouts_done(
-        client_ids=ids, start=first, end=last, plan_day_ids={s.plan_day_id for p in planned.values() for s in p}
-    )
-    plans = WeeklyPlan.objects.filter(
-        client_id__in=ids, status=PlanStatus.ACTIVE, week_start__gt=first - WEEK, week_start__lte=last
-    ).values("id", "client_id", "week_start")
-    active: dict[int, dict] = {}
-    for plan in plans:
-        if plan["week_start"] <= today[plan["client_id"]] < plan["week_start"] + WEEK:
-            active[plan["client_id"]] = {"id": plan["id"], "week_start": plan["week_start"]}
+    plans = _active_plans(client_ids=ids, start=first, end=last)
+    dates_trained = _dates_trained(client_ids=ids, start=first, end=last)
     for client in clients:
-        window = [s for s in planned.get(client.pk, []) if today[client.pk] - 6 * DAY <= s.date <= today[client.pk]]
-        client.last_week_compliance = _compliance(window, done.get(client.pk, _Done())).as_dict()
-        client.active_plan = active.get(client.pk)
+        end = today[client.pk]
+        client_plans = plans.get(client.pk, [])
+        window = [s for plan in client_plans for s in plan.sessions if end - 6 * DAY <= s.date <= end]
+        client.last_week_compliance = _compliance(window, dates_trained.get(client.pk, set())).as_dict()
+        # Activation archives overlapping plans: at most one active plan covers a date.
+        active = next((plan for plan in client_plans if plan.covers(end)), None)
+        client.active_plan = {"id": active.id, "week_start": active.week_start} if active else None
     return clients
 
 

@@ -1,9 +1,12 @@
 import datetime
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from kinetix.accounts.models import CoachingLink
 from kinetix.accounts.services import coaching_link_end
+from kinetix.coaching import selectors
+from kinetix.coaching.api.clients import ClientOverviewSerializer
 from kinetix.coaching.models import PlanStatus
 from tests.factories import ClientFactory, PlanDayFactory, WeeklyPlanFactory, WorkoutSessionFactory
 
@@ -133,9 +136,33 @@ def test_client_list_reads_in_constant_queries(api_as, trainer, clients, django_
         WorkoutSessionFactory(client=client, date=today - 10 * DAY)
     api = api_as(trainer)
 
-    # auth, count, page, planned days, workouts, active plans
-    with django_assert_max_num_queries(6):
+    # auth, the page (its count skipped: it is the last page), active plans with their days, workout dates
+    with django_assert_max_num_queries(4):
         body = api.get(URL, {"page_size": 50}).json()
     assert body["count"] == len(body["results"]) == clients
     assert all(c["last_week_compliance"]["planned_sessions"] == 2 for c in body["results"])
     assert all(c["active_plan"] is not None for c in body["results"])
+
+
+def test_an_active_plan_without_days_plans_nothing(api_as, trainer, client_user):
+    today = client_user.local_today()
+    plan = WeeklyPlanFactory(trainer=trainer, client=client_user, week_start=today, status=PlanStatus.ACTIVE)
+    WorkoutSessionFactory(client=client_user, date=today)
+
+    (overview,) = api_as(trainer).get(URL).json()["results"]
+
+    assert overview["active_plan"] == {"id": plan.id, "week_start": today.isoformat()}
+    assert overview["last_week_compliance"] == {"planned_sessions": 0, "completed_sessions": 0, "compliance": None}
+
+
+def test_overview_renders_as_its_fields_would(trainer, client_user, other_client):
+    today = client_user.local_today()
+    plan = active_plan(trainer=trainer, client=client_user, week_start=today - 2 * DAY, dates=[today - DAY, today])
+    WorkoutSessionFactory(client=client_user, date=today - 5 * DAY, plan_day=plan.days.first())
+    ClientFactory(trainer=trainer, timezone="Pacific/Kiritimati")
+    clients = selectors.clients_with_last_week(clients=list(selectors.client_list(trainer=trainer)))
+    serializer = ClientOverviewSerializer()
+
+    by_field = [super(ClientOverviewSerializer, serializer).to_representation(client) for client in clients]
+
+    assert JSONRenderer().render(ClientOverviewSerializer(clients, many=True).data) == JSONRenderer().render(by_field)
