@@ -177,7 +177,8 @@ def server(*, extra_env: dict[str, str] | None = None, workers: int = WORKERS) -
     env = {**os.environ, **ENV, **(extra_env or {})}
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and gunicorn
     try:
-        deadline = time.monotonic() + 60
+        # Each worker imports Django after the fork: at a load average above ~10 that took over a minute.
+        deadline = time.monotonic() + 180
         while True:
             with contextlib.suppress(OSError):
                 if request(port, "/health/live/", timeout=2)[0] == 200:
