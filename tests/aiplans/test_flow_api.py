@@ -115,7 +115,7 @@ def test_approving_publishes_the_plan_to_the_client(
     assert not generation.was_edited
     mine = api_as(client_user).get("/api/v1/me/plan/", {"date": week_start.isoformat()})
     assert mine.status_code == 200
-    assert mine.data["plan_id"] == response.data["id"]
+    assert mine.json()["plan_id"] == response.data["id"]
     # One notification for the client, saying where the plan came from.
     assert list(Notification.objects.filter(user=client_user).values_list("event", flat=True)) == ["ai_plan_approved"]
 

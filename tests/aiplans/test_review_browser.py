@@ -67,4 +67,4 @@ def test_a_trainer_edits_and_approves_a_draft_that_the_client_then_reads(live_se
     assert generation.status == GenerationStatus.APPROVED
     response = api_as(client).get("/api/v1/me/plan/", {"date": next_monday().isoformat()})
     assert response.status_code == 200
-    assert response.data["days"][0]["exercises"][0]["sets"] == first["sets"]
+    assert response.json()["days"][0]["exercises"][0]["sets"] == first["sets"]
