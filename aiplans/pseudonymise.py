@@ -9,10 +9,10 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_NAME_PART = 3
 
 
-def _may_name(text: str, name: str) -> bool:
-    # Most texts name nobody: a substring test skips the regex then. It is exact for ASCII, where the
-    # regex's IGNORECASE folds ASCII case only; anything else goes to the regex.
-    return not (text.isascii() and name.isascii()) or name.lower() in text.lower()
+def _folded(text: str) -> str | None:
+    # What a name is looked for in before its regex runs: the lower-cased text, when that is exact (ASCII,
+    # where the regex's IGNORECASE folds ASCII case only); None sends every name to the regex.
+    return text.lower() if text.isascii() else None
 
 
 @lru_cache(maxsize=4096)
@@ -25,11 +25,15 @@ def _names(full_name: str, email: str) -> tuple[str, ...]:
 
 def pseudonymise(text: str, *, people: dict[str, User | None]) -> str:
     """Replace e-mail addresses with [email] and each named person's names with their role ("the client")."""
-    text = EMAIL.sub("[email]", text)
+    if "@" in text:
+        text = EMAIL.sub("[email]", text)
+    folded = _folded(text)
     for role, user in people.items():
         if user is None:
             continue
         for name in _names(user.full_name, user.email):
-            if _may_name(text, name):
+            # Most texts name nobody: a substring test skips the regex then.
+            if folded is None or not name.isascii() or name.lower() in folded:
                 text = re.sub(rf"\b{re.escape(name)}\b", role, text, flags=re.IGNORECASE)
+                folded = _folded(text)
     return text

@@ -15,7 +15,7 @@ in one query, so memory and queries per chunk stay constant whatever the table s
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import islice
 from math import ceil
@@ -29,11 +29,11 @@ from aiplans.planning import PlanRequest, exercise_seconds, session_minutes, vol
 from aiplans.pseudonymise import pseudonymise
 from aiplans.selectors import generation_request
 from aiplans.validation import document_plain
-from kinetix.coaching.models import Exercise, PlanStatus, WeeklyPlan
+from kinetix.coaching.models import Exercise, PlannedExercise, PlanStatus, WeeklyPlan
 from kinetix.coaching.plan_document import (
     WeeklyPlanDocument,
     document_upgrade,
-    documents_read,
+    documents_stream,
     json_schema,
     without_ids,
 )
@@ -86,16 +86,17 @@ def _clean(document: dict, *, people: dict) -> dict:
     return document
 
 
-def _exercises_add(exercises: dict[str, Exercise], documents: dict[int, dict]) -> None:
-    """Read the exercises the documents name that are not known yet (a library's worth at most)."""
-    slugs = {
-        item["exercise"] for document in documents.values() for day in document["days"] for item in day["exercises"]
-    }
-    if missing := slugs - exercises.keys():
-        exercises.update(
-            (exercise.slug, exercise)
-            for exercise in Exercise.objects.filter(slug__in=missing).only("slug", "equipment", "category")
-        )
+def _exercises_add(exercises: dict[str, Exercise], plans: list[WeeklyPlan]) -> None:
+    """Read the exercises the plans name (a library's worth at most), when one of them is not known yet."""
+    named = PlannedExercise.objects.filter(day__plan__in=plans).values("exercise_id")
+    exercises.update(
+        (exercise.slug, exercise)
+        for exercise in Exercise.objects.filter(pk__in=named).only("slug", "equipment", "category")
+    )
+
+
+def _names_unknown(exercises: dict[str, Exercise], document: dict) -> bool:
+    return any(item["exercise"] not in exercises for day in document["days"] for item in day["exercises"])
 
 
 def _plan_request(plan: WeeklyPlan, document: dict, exercises: dict[str, Exercise]) -> PlanRequest:
@@ -156,10 +157,10 @@ def examples() -> Iterator[dict]:
     )
     exercises: dict[str, Exercise] = {}
     for chunk in _chunks(plans):
-        documents = documents_read(chunk)
-        _exercises_add(exercises, documents)
-        for plan in chunk:
-            document, people = documents[plan.pk], {"the client": plan.client, "the trainer": plan.trainer}
+        for plan, document in documents_stream(chunk):
+            if _names_unknown(exercises, document):
+                _exercises_add(exercises, chunk)  # those of the whole chunk: once a chunk at most
+            people = {"the client": plan.client, "the trainer": plan.trainer}
             yield _example(
                 source="trainer_plan",
                 example_id=pseudonym("plan", plan.pk),
@@ -220,27 +221,43 @@ def preference_pairs() -> Iterator[dict]:
         }
 
 
-def _json(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every line; records are trees, with no cycles to look for.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# Where a chat record's answer goes while the rest of its line is encoded; no prompt holds a NUL character.
+ANSWER_MARK = "\x00answer\x00"
 
 
-def _openai_chat(example: dict) -> dict:
-    system, user = _prompt(example["request"])
+def _json(data: dict | str) -> str:
+    return _ENCODER.encode(data)
+
+
+def _openai_chat(request: PlanRequest, answer: str) -> dict:
+    system, user = _prompt(request)
     return {
         "messages": [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
-            {"role": "assistant", "content": _json(example["document"])},
+            {"role": "assistant", "content": answer},
         ]
     }
 
 
-def _anthropic(example: dict) -> dict:
-    system, user = _prompt(example["request"])
-    return {
-        "system": system,
-        "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": _json(example["document"])}],
-    }
+def _anthropic(request: PlanRequest, answer: str) -> dict:
+    system, user = _prompt(request)
+    return {"system": system, "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
+
+
+@lru_cache(maxsize=1024)
+def _chat_line_around(shape: Callable[[PlanRequest, str], dict], request: PlanRequest) -> tuple[str, str]:
+    # The prompts are half of a chat line (the system prompt alone 5.9 KB) and the same for a request:
+    # they are encoded once, and each answer is encoded into its place.
+    before, after = _json(shape(request, ANSWER_MARK)).split(_json(ANSWER_MARK))
+    return before, after
+
+
+def _chat_line(shape: Callable[[PlanRequest, str], dict], example: dict) -> str:
+    before, after = _chat_line_around(shape, example["request"])
+    return before + _json(_json(example["document"])) + after
 
 
 def _preference_pair(pair: dict) -> dict:
@@ -263,16 +280,16 @@ def _record(example: dict) -> dict:
     }
 
 
-def training_records(*, export_format: str) -> Iterator[dict]:
-    """Yield the records of one export format."""
+def _format_lines(export_format: str) -> Iterator[str]:
     if export_format == "preference-pairs":
-        yield from map(_preference_pair, preference_pairs())
-        return
-    shape = {"openai-chat": _openai_chat, "anthropic": _anthropic, "pseudonymised": _record}[export_format]
-    yield from map(shape, examples())
+        return map(_json, map(_preference_pair, preference_pairs()))
+    if export_format == "pseudonymised":
+        return map(_json, map(_record, examples()))
+    shape = {"openai-chat": _openai_chat, "anthropic": _anthropic}[export_format]
+    return (_chat_line(shape, example) for example in examples())
 
 
 def training_data_lines(*, export_format: str) -> Iterator[str]:
     """Yield the export as JSON Lines, one record a line."""
-    for record in training_records(export_format=export_format):
-        yield _json(record) + "\n"
+    for line in _format_lines(export_format):
+        yield line + "\n"

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 import pytest
 
@@ -9,7 +10,10 @@ from kinetix.coaching.plan_document import (
     document_from_plan,
     document_in_version,
     document_read,
+    document_upgrade,
     document_validate,
+    documents_read,
+    documents_stream,
     json_schema,
 )
 from kinetix.coaching.selectors import plan_with_content
@@ -48,6 +52,45 @@ def test_the_one_query_read_renders_what_the_prefetched_plan_renders(
 
     assert read == document_from_plan(plan_with_content(plan=plan))
     assert read["days"][1]["exercises"] == []
+
+
+def test_plans_read_together_render_each_as_it_renders_alone(
+    trainer, client_user, exercises, django_assert_num_queries
+):
+    slugs = [e.slug for e in exercises]
+    pyramid = dict(plan_document(slugs, days=2), schema_version=2)
+    first = pyramid["days"][0]["exercises"][0]
+    for name in ("sets", "reps_min", "reps_max", "rpe", "load_kg"):
+        first.pop(name)
+    first["set_targets"] = [{"reps_min": 8, "reps_max": 10, "rpe": 7, "load_kg": 60}, {"reps_min": 5, "reps_max": 5}]
+    documents = [plan_document(slugs, days=3), pyramid, plan_document(slugs[:1], days=1)]
+    weeks = [MONDAY + datetime.timedelta(weeks=n) for n in range(3)]
+    plans = [
+        plan_create(trainer=trainer, client_id=client_user.id, week_start=week_start, document=document)
+        for week_start, document in zip(weeks, documents, strict=True)
+    ]
+    plans[2].days.all().delete()  # a plan left without days (admin edits)
+
+    with django_assert_num_queries(1):
+        streamed = [(plan.pk, document) for plan, document in documents_stream(plans[::-1])]
+
+    assert [pk for pk, _ in streamed] == [plan.pk for plan in plans]  # in the order of their ids
+    assert dict(streamed) == documents_read(plans)
+    assert dict(streamed) == {plan.pk: document_from_plan(plan_with_content(plan=plan)) for plan in plans}
+
+
+def test_upgrading_a_version_1_document_leaves_it_as_it_was(exercises):
+    document = plan_document([e.slug for e in exercises], days=2)
+    sent = json.loads(json.dumps(document))
+
+    upgraded = document_upgrade(document)
+
+    assert document == sent
+    assert upgraded["schema_version"] == SCHEMA_VERSION
+    assert upgraded["days"][1]["exercises"][0] == {
+        **sent["days"][1]["exercises"][0],
+        "set_targets": [{"reps_min": 6, "reps_max": 8, "rpe": 8, "load_kg": None}] * 4,
+    }
 
 
 def test_every_library_exercise_slug_is_a_valid_document_slug():
