@@ -8,10 +8,15 @@ rows the answer shows (a row's `updated_at`, say), so that a write makes the nex
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
+
+from monitoring.cache import CACHE_ERRORS
+
+logger = structlog.get_logger(__name__)
 
 # An unused entry (its rows have changed since) is dropped after a day.
 TIMEOUT_SECONDS = 24 * 3600
@@ -23,8 +28,17 @@ def cached_json_response(key: str, data: Callable[[], Any]) -> HttpResponse:
     The release is part of the key: answers rendered by other code are not reused after a deploy.
     """
     key = f"json-response:{settings.RELEASE}:{key}"
-    body = cache.get(key)
+    body = _cache_call(cache.get, key)
     if body is None:
         body = JSONRenderer().render(data())
-        cache.set(key, body, TIMEOUT_SECONDS)
+        _cache_call(cache.set, key, body, TIMEOUT_SECONDS)
     return HttpResponse(body, content_type="application/json")
+
+
+def _cache_call(operation: Callable[..., Any], *args: Any) -> Any:
+    # A cache that cannot be reached must not take the reads down with it: the answer is rendered anyway.
+    try:
+        return operation(*args)
+    except CACHE_ERRORS as exc:
+        logger.warning("response_cache_unavailable", error=str(exc), error_type=type(exc).__name__)
+        return None

@@ -9,8 +9,12 @@ from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis import Redis
+from redis.exceptions import RedisError
 
 from monitoring.metrics import CACHE_OPERATION_DURATION
+
+# What a cache that cannot be reached raises: redis-py's errors, and the socket's.
+CACHE_ERRORS = (RedisError, OSError)
 
 TIMED_OPERATIONS = ("get", "set", "add", "delete", "incr", "decr", "touch", "has_key", "get_many", "set_many")
 

@@ -17,13 +17,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
-from redis.exceptions import RedisError
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from kinetix.errors import error_body
 from kinetix.security.client_ip import client_ip
+from monitoring.cache import CACHE_ERRORS
 from monitoring.metrics import RATE_LIMIT_CACHE_ERRORS, RATE_LIMITED
 
 logger = structlog.get_logger(__name__)
@@ -32,8 +32,6 @@ logger = structlog.get_logger(__name__)
 # and must not lose events to a limit.
 EXEMPT_PREFIXES = ("/health/", "/metrics", "/stripe/")
 LOGIN_PATH = "/api/v1/auth/token/"
-# What a cache that cannot be reached raises: redis-py's errors, and the socket's.
-CACHE_ERRORS = (RedisError, OSError)
 
 
 @dataclass(frozen=True)

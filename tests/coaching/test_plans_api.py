@@ -133,6 +133,18 @@ def test_a_client_rereading_their_plan_is_answered_from_the_cache_until_it_chang
     )
 
 
+def test_a_client_reads_their_plan_while_the_cache_is_down(api_as, trainer, client_user, exercises, settings):
+    api = api_as(trainer)
+    plan = create_plan(api, client_user.id, [e.slug for e in exercises]).json()
+    api.post(f"/api/v1/plans/{plan['id']}/activate/")
+    settings.CACHES = {"default": {"BACKEND": "monitoring.cache.TimedRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+    response = api_as(client_user).get("/api/v1/me/plan/", {"date": MONDAY.isoformat()})
+
+    assert response.status_code == 200
+    assert (response.json()["plan_id"], response.json()["title"]) == (plan["id"], plan["document"]["title"])
+
+
 def test_put_replaces_document_given_bare_or_wrapped(api_as, trainer, client_user, exercises):
     api = api_as(trainer)
     plan = create_plan(api, client_user.id, [exercises[0].slug]).json()
