@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis in production; without REDIS_URL tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "kinetix.celery:RedisTransport"  # kombu's, keeping its redis-py client
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

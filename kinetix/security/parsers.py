@@ -11,32 +11,26 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
-def json_depth(document: object) -> int:
-    """Return how deeply `document`'s objects and arrays nest (a scalar is 0), without recursion."""
-    deepest, pending = 0, [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
-        if children is not None:
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def json_has_nul(document: object) -> bool:
-    """Return whether any string in `document`, key or value, holds a NUL character, without recursion."""
-    pending = [document]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
+def json_depth_and_nul(document: object) -> tuple[int, bool]:
+    """Return how deeply `document`'s objects and arrays nest (a scalar is 0) and whether any string in it, key or
+    value, holds a NUL character: one pass, a level at a time, without recursion."""
+    depth, has_nul, level = 0, False, [document]
+    while level:
+        deeper: list = []
+        holds_containers = False
+        for value in level:
+            if isinstance(value, str):
+                has_nul = has_nul or "\x00" in value
+            elif isinstance(value, dict):
+                holds_containers = True
+                deeper += value  # its keys
+                deeper += value.values()
+            elif isinstance(value, list):
+                holds_containers = True
+                deeper += value
+        depth += holds_containers
+        level = deeper
+    return depth, has_nul
 
 
 class DepthLimitedJSONParser(JSONParser):
@@ -48,8 +42,9 @@ class DepthLimitedJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:  # deeper than Python parses, so far deeper than the limit
             raise too_deep from exc
-        if json_depth(data) > settings.JSON_MAX_DEPTH:
+        depth, has_nul = json_depth_and_nul(data)
+        if depth > settings.JSON_MAX_DEPTH:
             raise too_deep
-        if json_has_nul(data):
+        if has_nul:
             raise ParseError("JSON strings may not contain the NUL character (\\u0000).")
         return data

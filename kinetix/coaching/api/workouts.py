@@ -45,14 +45,19 @@ def client_date_range(request: Request) -> dict:
 
 
 # A ModelSerializer reads its model to build its fields for every instance: half of the cost of rendering a
-# workout's 20 sets. This builds them once per class and gives each instance copies, as DRF does with declared
-# fields. (Not a docstring: drf-spectacular would publish it as the serializers' description.)
+# workout's 20 sets. This builds them once per class and gives each instance copies. Binding a field to its
+# serializer only sets attributes of its own (name, parent, source), so a shallow copy serves; DRF's deep copy
+# re-runs each field's __init__, a third of the answer's cost. A nested serializer holds fields bound to it,
+# so it is copied deep. (Not a docstring: drf-spectacular would publish it as the serializers' description.)
 class ModelFieldsOnceMixin:
     def get_fields(self) -> dict:
         serializer_class = type(self)
         if "_model_fields" not in serializer_class.__dict__:
             serializer_class._model_fields = super().get_fields()
-        return copy.deepcopy(serializer_class._model_fields)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in serializer_class._model_fields.items()
+        }
 
 
 class SetLogSerializer(ModelFieldsOnceMixin, serializers.ModelSerializer):
