@@ -84,6 +84,12 @@ class PlanGeneration(models.Model):
     draft = models.JSONField(null=True, blank=True, help_text="The model's last answer, as a WeeklyPlan document.")
     report = models.JSONField(default=dict, blank=True, help_text="The validation report of the last answer.")
     approved_document = models.JSONField(null=True, blank=True, help_text="The document the trainer approved.")
+    documents_validated = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The draft and approved document were stored as the validator dumps them (aiplans.services), "
+        "so reading them back needs no validation; rows stored before this flag are validated when read.",
+    )
     plan = models.ForeignKey(WeeklyPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

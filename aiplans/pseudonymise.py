@@ -2,11 +2,20 @@
 
 import re
 from functools import lru_cache
-
-from kinetix.accounts.models import User
+from typing import Protocol
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_NAME_PART = 3
+
+
+class Person(Protocol):
+    """Whose names are kept out: a User, or the export's row of a user's name and e-mail."""
+
+    @property
+    def full_name(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
 
 
 def _folded(text: str) -> str | None:
@@ -23,7 +32,7 @@ def _names(full_name: str, email: str) -> tuple[str, ...]:
     return tuple(sorted({n for n in names if len(n) >= MIN_NAME_PART}, key=len, reverse=True))
 
 
-def pseudonymise(text: str, *, people: dict[str, User | None]) -> str:
+def pseudonymise(text: str, *, people: dict[str, Person | None]) -> str:
     """Replace e-mail addresses with [email] and each named person's names with their role ("the client")."""
     if "@" in text:
         text = EMAIL.sub("[email]", text)

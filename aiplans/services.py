@@ -267,6 +267,7 @@ def generation_record(
     generation.input_tokens, generation.output_tokens = input_tokens, output_tokens
     generation.latency_ms, generation.attempts = latency_ms, attempts
     generation.draft, generation.report = document, report
+    generation.documents_validated = True  # answer_check's document_plain, or None
     generation.finished_at = timezone.now()
     if report["passed"]:
         generation.status = GenerationStatus.NEEDS_REVIEW

@@ -15,13 +15,16 @@ in one query, so memory and queries per chunk stay constant whatever the table s
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import islice
 from math import ceil
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
+from pydantic_core import to_json
 
 from aiplans import prompts
 from aiplans.models import GenerationStatus, PlanGeneration
@@ -32,6 +35,7 @@ from aiplans.validation import document_plain
 from kinetix.coaching.models import Exercise, PlannedExercise, PlanStatus, WeeklyPlan
 from kinetix.coaching.plan_document import (
     WeeklyPlanDocument,
+    document_dumped_read,
     document_upgrade,
     documents_stream,
     json_schema,
@@ -41,9 +45,15 @@ from kinetix.coaching.plan_document import (
 CHUNK_SIZE = 200
 FORMATS = ("openai-chat", "anthropic", "preference-pairs", "pseudonymised")
 SESSION_STEP_MINUTES = 15
-# The columns the examples read of a plan and its people: whole user rows took 5% of the export's time.
+# The columns the examples read of a plan and its people, as values: model instances (a plan, its trainer and
+# client) took 8% of the export's time.
 PLAN_FIELDS = ("title", "goal", "level", "notes")
 PERSON_FIELDS = ("full_name", "email")
+
+
+class PlanPerson(NamedTuple):
+    full_name: str
+    email: str
 
 
 def pseudonym(kind: str, pk: int) -> str:
@@ -59,8 +69,14 @@ def _chunks(queryset: QuerySet) -> Iterator[list]:
         yield chunk
 
 
-def _stored_plain(document: dict) -> dict:
-    """Return a stored document (a draft, an approved one) of any supported version as validation gives it."""
+def _stored_plain(document: dict, *, validated: bool) -> dict:
+    """Return a stored document (a draft, an approved one) of any supported version as validation gives it.
+
+    One the services validated when they stored it is only upgraded and put in the schema's order: validating
+    it again took 1.2 ms a document, a sixth of the export (docs/BENCHMARKS.md).
+    """
+    if validated:
+        return document_dumped_read(document)
     return document_plain(WeeklyPlanDocument.model_validate(document_upgrade(document)))
 
 
@@ -86,20 +102,32 @@ def _clean(document: dict, *, people: dict) -> dict:
     return document
 
 
-def _exercises_add(exercises: dict[str, Exercise], plans: list[WeeklyPlan]) -> None:
+class ExerciseFacts(NamedTuple):
+    """What a derived request needs of an exercise; a tuple, hashed and compared in C by `_prescription_seconds`."""
+
+    slug: str
+    equipment: str
+    category: str
+
+
+def _exercises_add(exercises: dict[str, ExerciseFacts], plans: list[tuple]) -> None:
     """Read the exercises the plans name (a library's worth at most), when one of them is not known yet."""
-    named = PlannedExercise.objects.filter(day__plan__in=plans).values("exercise_id")
-    exercises.update(
-        (exercise.slug, exercise)
-        for exercise in Exercise.objects.filter(pk__in=named).only("slug", "equipment", "category")
-    )
+    named = PlannedExercise.objects.filter(day__plan__in=[plan.pk for plan in plans]).values("exercise_id")
+    facts = Exercise.objects.filter(pk__in=named).values_list(*ExerciseFacts._fields)
+    exercises.update((row[0], ExerciseFacts(*row)) for row in facts)
 
 
-def _names_unknown(exercises: dict[str, Exercise], document: dict) -> bool:
+def _names_unknown(exercises: dict[str, ExerciseFacts], document: dict) -> bool:
     return any(item["exercise"] not in exercises for day in document["days"] for item in day["exercises"])
 
 
-def _plan_request(plan: WeeklyPlan, document: dict, exercises: dict[str, Exercise]) -> PlanRequest:
+@lru_cache(maxsize=4096)
+def _prescription_seconds(exercise: ExerciseFacts, sets: int, reps_max: int, rest_seconds: int, tempo: str) -> int:
+    # Prescriptions repeat (an exercise with its sets, reps, rest and tempo) across plans.
+    return exercise_seconds(entry=exercise, sets=sets, reps_max=reps_max, rest_seconds=rest_seconds, tempo=tempo)
+
+
+def _plan_request(plan: tuple, document: dict, exercises: dict[str, ExerciseFacts]) -> PlanRequest:
     """Derive the request a trainer's plan answers: its goal, level, equipment, days and session length."""
     equipment, longest = set(), 0
     for day in document["days"]:
@@ -107,10 +135,9 @@ def _plan_request(plan: WeeklyPlan, document: dict, exercises: dict[str, Exercis
         for item in day["exercises"]:
             exercise = exercises[item["exercise"]]
             equipment.add(exercise.equipment)
-            seconds += exercise_seconds(
-                entry=exercise, sets=item["sets"], reps_max=item["reps_max"],
-                rest_seconds=item["rest_seconds"], tempo=item["tempo"],
-            )  # fmt: skip
+            seconds += _prescription_seconds(
+                exercise, item["sets"], item["reps_max"], item["rest_seconds"], item["tempo"]
+            )
         longest = max(longest, session_minutes(seconds))
     return PlanRequest(
         goal=plan.goal,
@@ -151,16 +178,23 @@ def examples() -> Iterator[dict]:
     plans = (
         WeeklyPlan.objects.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.ARCHIVED])
         .exclude(pk__in=ai_plans)
-        .select_related("trainer", "client")
-        .only(*PLAN_FIELDS, *[f"{person}__{field}" for person in ("trainer", "client") for field in PERSON_FIELDS])
         .order_by("pk")
+        .values_list(
+            "pk",
+            *PLAN_FIELDS,
+            *[f"{person}__{field}" for person in ("trainer", "client") for field in PERSON_FIELDS],
+            named=True,
+        )
     )
-    exercises: dict[str, Exercise] = {}
+    exercises: dict[str, ExerciseFacts] = {}
     for chunk in _chunks(plans):
         for plan, document in documents_stream(chunk):
             if _names_unknown(exercises, document):
                 _exercises_add(exercises, chunk)  # those of the whole chunk: once a chunk at most
-            people = {"the client": plan.client, "the trainer": plan.trainer}
+            people = {
+                "the client": PlanPerson(plan.client__full_name, plan.client__email),
+                "the trainer": PlanPerson(plan.trainer__full_name, plan.trainer__email),
+            }
             yield _example(
                 source="trainer_plan",
                 example_id=pseudonym("plan", plan.pk),
@@ -179,7 +213,9 @@ def examples() -> Iterator[dict]:
             source="approved_ai",
             example_id=pseudonym("generation", generation.pk),
             request=_anonymous_request(generation),
-            document=_clean(_stored_plain(generation.approved_document), people=people),
+            document=_clean(
+                _stored_plain(generation.approved_document, validated=generation.documents_validated), people=people
+            ),
         )
 
 
@@ -197,7 +233,10 @@ def preference_pairs() -> Iterator[dict]:
         PlanGeneration.objects.filter(
             status__in=[GenerationStatus.APPROVED, GenerationStatus.REJECTED], draft__isnull=False
         )
-        .annotate(next_approved_document=Subquery(next_approved.values("approved_document")[:1]))
+        .annotate(
+            next_approved_document=Subquery(next_approved.values("approved_document")[:1]),
+            next_approved_validated=Subquery(next_approved.values("documents_validated")[:1]),
+        )
         .select_related("trainer", "client")
         .order_by("pk")
     )
@@ -207,28 +246,51 @@ def preference_pairs() -> Iterator[dict]:
             if not generation.was_edited:
                 continue
             preferred, reason = generation.approved_document, "The trainer edited the draft before approving it."
+            preferred_validated = generation.documents_validated
         else:
             if generation.next_approved_document is None:
                 continue
             preferred = generation.next_approved_document
+            preferred_validated = generation.next_approved_validated
             reason = pseudonymise(generation.rejection_reason, people=people)
         yield {
             "id": pseudonym("generation", generation.pk),
             "request": _anonymous_request(generation),
-            "preferred": _clean(_stored_plain(preferred), people=people),
-            "non_preferred": _clean(_stored_plain(generation.draft), people=people),
+            "preferred": _clean(_stored_plain(preferred, validated=preferred_validated), people=people),
+            "non_preferred": _clean(
+                _stored_plain(generation.draft, validated=generation.documents_validated), people=people
+            ),
             "reason": reason,
         }
 
 
-# One encoder for every line; records are trees, with no cycles to look for.
+# The export's bytes are json.dumps(ensure_ascii=False, compact) of each record; records are trees, with no
+# cycles to look for.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# pydantic-core's encoder writes the same bytes 2 to 3 times faster, except for floats under 1e-4, which it
+# writes as 0.0000... or 1e-7 where Python writes 1e-05 and 1e-07 (tests/aiplans/test_training_data.py):
+# output showing either is encoded again by Python's. (A regex for both takes longer than the encoding.)
+_EXPONENT = re.compile(rb"e-(?<=[0-9]e-)")
 # Where a chat record's answer goes while the rest of its line is encoded; no prompt holds a NUL character.
 ANSWER_MARK = "\x00answer\x00"
 
 
+def _json_bytes(data: dict | str) -> bytes:
+    encoded = to_json(data, inf_nan_mode="constants")
+    if b"0.0000" in encoded or _EXPONENT.search(encoded):
+        return _ENCODER.encode(data).encode()
+    return encoded
+
+
 def _json(data: dict | str) -> str:
-    return _ENCODER.encode(data)
+    return _json_bytes(data).decode()
+
+
+def _json_in_string(data: dict) -> str:
+    """Return `_json(_json(data))`: the data's JSON as a JSON string."""
+    # That JSON holds no control character (each is escaped), so as a string only its \ and " are escaped.
+    encoded = _json_bytes(data)
+    return (b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"').decode()
 
 
 def _openai_chat(request: PlanRequest, answer: str) -> dict:
@@ -257,7 +319,7 @@ def _chat_line_around(shape: Callable[[PlanRequest, str], dict], request: PlanRe
 
 def _chat_line(shape: Callable[[PlanRequest, str], dict], example: dict) -> str:
     before, after = _chat_line_around(shape, example["request"])
-    return before + _json(_json(example["document"])) + after
+    return before + _json_in_string(example["document"]) + after
 
 
 def _preference_pair(pair: dict) -> dict:

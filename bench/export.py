@@ -181,15 +181,16 @@ def seed(start: int, end: int) -> None:
         )
         # The approved document as the review stored it before WeeklyPlan version 2 (document_plain: no
         # ids, no per-set targets), which the export upgrades; the draft differs on every other one, as
-        # when the trainer edited it before approving.
+        # when the trainer edited it before approving. Flagged as validated when stored, as migration
+        # aiplans 0002 flags such documents (the services flag what they store).
         cursor.execute(
             """
             INSERT INTO aiplans_plangeneration
                 (idempotency_key, request_fingerprint, status, goal, level, equipment, days_per_week,
                  session_minutes, injuries, notes, prompt_version, provider, model, input_tokens, output_tokens,
                  latency_ms, attempts, provider_retries, claimed_at, finished_at, failure_reason, draft, report,
-                 approved_document, reviewed_at, rejection_reason, created_at, updated_at, client_id, plan_id,
-                 requested_by_id, reviewed_by_id, trainer_id)
+                 approved_document, documents_validated, reviewed_at, rejection_reason, created_at, updated_at,
+                 client_id, plan_id, requested_by_id, reviewed_by_id, trainer_id)
             SELECT '', '', 'approved', p.goal, p.level, '["barbell", "dumbbell", "cable", "machine"]', 3, 60,
                    CASE WHEN mod(p.id, 3 * %s) = 0 THEN '["knee"]' ELSE '[]' END::jsonb,
                    split_part(u.full_name, ' ', 1) || ' travels a lot; keep sessions short.',
@@ -197,7 +198,7 @@ def seed(start: int, end: int) -> None:
                    CASE WHEN mod(p.id, 2 * %s) = 0
                         THEN jsonb_set(doc.document, '{title}', to_jsonb('Draft: ' || p.title))
                         ELSE doc.document END,
-                   '{"passed": true, "errors": [], "warnings": []}', doc.document, now(), '', now(), now(),
+                   '{"passed": true, "errors": [], "warnings": []}', doc.document, true, now(), '', now(), now(),
                    p.client_id, p.id, p.trainer_id, p.trainer_id, p.trainer_id
             FROM coaching_weeklyplan p
             JOIN accounts_user u ON u.id = p.client_id

@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pydantic import ValidationError
 
 from aiplans import training_data
 from aiplans.models import GenerationStatus, PlanGeneration
 from aiplans.validation import document_plain
 from kinetix.coaching.models import Exercise
-from kinetix.coaching.plan_document import WeeklyPlanDocument, document_read
+from kinetix.coaching.plan_document import WeeklyPlanDocument, document_read, document_upgrade, without_ids
 from kinetix.coaching.services import plan_activate, plan_create
 from tests.aiplans.conftest import next_monday
 from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory, plan_document
@@ -144,7 +145,10 @@ def test_a_trainer_plan_is_exported_as_its_validated_document(api_as):
 
 def test_an_ai_draft_approved_before_schema_version_2_is_exported_upgraded(api_as, history):
     version_1 = plan_document(_library(2), days=4, title="Hypertrophy block")
-    PlanGeneration.objects.filter(status=GenerationStatus.APPROVED).update(approved_document=version_1)
+    # Stored before the services flagged what they validated: the export validates it.
+    PlanGeneration.objects.filter(status=GenerationStatus.APPROVED).update(
+        approved_document=version_1, documents_validated=False
+    )
 
     lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
 
@@ -177,3 +181,65 @@ def test_trainer_plans_stream_in_a_fixed_number_of_queries_per_chunk(monkeypatch
     # Each further chunk of plans costs one query for its content; the exercises were read with the first.
     assert (three_chunks[0], three_chunks[1] - one_chunk[1]) == (6, 2)
     assert one_chunk[1] <= 6
+
+
+def _notes_blanked(expected: dict) -> dict:
+    expected["notes"] = ""
+    for day in expected["days"]:
+        day["notes"] = ""
+        for item in day["exercises"]:
+            item["notes"] = ""
+    return expected
+
+
+def test_an_approved_draft_is_exported_as_validating_it_gives(api_as, history):
+    approved = PlanGeneration.objects.get(status=GenerationStatus.APPROVED)
+    assert approved.documents_validated  # stored by the services, which validated it
+
+    lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "anthropic"}))
+
+    # A stored document is written as validating it gives: upgraded, no ids (notes blanked).
+    expected = _notes_blanked(
+        document_plain(WeeklyPlanDocument.model_validate(document_upgrade(approved.approved_document)))
+    )
+    assert lines[-1]["messages"][1]["content"] == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_a_document_stored_invalid_outside_the_services_still_stops_the_export(history):
+    invalid = plan_document(_library(2), days=2)
+    invalid["days"][0]["exercises"][0]["sets"] = 99
+    PlanGeneration.objects.filter(status=GenerationStatus.APPROVED).update(
+        approved_document=invalid, documents_validated=False
+    )
+
+    with pytest.raises(ValidationError):
+        list(training_data.training_data_lines(export_format="openai-chat"))
+
+
+def test_loads_and_names_are_written_as_json_dumps_writes_them(api_as):
+    trainer = TrainerFactory(full_name="Đorđe Šćekić")
+    client = ClientFactory(trainer=trainer, full_name='Zoë "Iron" Ünal')
+    document = plan_document(_library(2), days=1, title='Zoë\'s "blok" \u2028 snaga \\ 1e-05')
+    document["schema_version"] = 2
+    first = document["days"][0]["exercises"][0]
+    for name in ("sets", "reps_min", "reps_max", "rpe", "load_kg"):
+        first.pop(name)
+    # Loads under 1e-4 kg are where fast JSON encoders part from json.dumps (0.00005 and 1e-7 against 5e-05, 1e-07).
+    first["set_targets"] = [
+        {"reps_min": 5, "reps_max": 5, "rpe": 8.5, "load_kg": 0.00005},
+        {"reps_min": 5, "reps_max": 5, "rpe": 9, "load_kg": 1e-07},
+        {"reps_min": 3, "reps_max": 3, "rpe": 10, "load_kg": 0.1 + 0.2},
+    ]
+    plan = _publish(trainer, client, document)
+
+    response = api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "openai-chat"})
+    # Split at newlines only: U+2028 is written as it is, and str.splitlines() would split there too.
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().split("\n")[:-1]]
+
+    expected = _notes_blanked(without_ids(document_read(plan)))
+    expected["title"] = expected["title"].replace("Zoë", "the client")
+    assert [line["messages"][2]["content"] for line in lines] == [
+        json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    ]
+    assert "5e-05" in lines[0]["messages"][2]["content"]
+    assert "1e-07" in lines[0]["messages"][2]["content"]

@@ -7,6 +7,9 @@ from kinetix.coaching.models import Exercise, PlannedExercise
 from kinetix.coaching.plan_document import (
     SCHEMA_VERSION,
     PlanDocumentError,
+    WeeklyPlanDocument,
+    WeeklyPlanDocumentV1,
+    document_dumped_read,
     document_from_plan,
     document_in_version,
     document_read,
@@ -199,3 +202,33 @@ def test_private_exercise_of_another_trainer_is_unknown(trainer, other_trainer, 
             trainer=trainer, client_id=client_user.id, week_start=MONDAY, document=plan_document([private.slug])
         )
     assert {e.code for e in refused.value.errors} == {"unknown_exercise"}
+
+
+def _dumped(model: type, document: dict) -> dict:
+    dumped = model.model_validate(document).model_dump(mode="json")
+    for day in dumped["days"]:
+        day.pop("id")
+        for item in day["exercises"]:
+            item.pop("id")
+    return dumped
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_stored_dump_reads_back_as_validating_it_gives(version):
+    document = plan_document(["back-squat", "bench-press"], days=2)
+    document["days"][0]["exercises"][0].update(rpe=7.5, load_kg=102.5, tempo="3010")
+    if version == 2:
+        document["schema_version"] = 2
+        document["days"][1]["exercises"][1] = {
+            "exercise": "bench-press",
+            "set_targets": [{"reps_min": 8, "reps_max": 10, "rpe": 7, "load_kg": 60}, {"reps_min": 5, "reps_max": 5}],
+        }
+    # As the services store it (validated, dumped, no ids), and as jsonb gives it back: keys in another order.
+    stored = json.loads(
+        json.dumps(_dumped({1: WeeklyPlanDocumentV1, 2: WeeklyPlanDocument}[version], document), sort_keys=True)
+    )
+
+    read = document_dumped_read(stored)
+
+    assert json.dumps(read) == json.dumps(_dumped(WeeklyPlanDocument, document_upgrade(stored)))
+    assert read["schema_version"] == SCHEMA_VERSION
