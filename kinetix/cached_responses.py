@@ -3,14 +3,22 @@
 For reads far more frequent than the writes behind them (a client opening their plan): the answer's bytes
 come from the cache, with no query for its content and no rendering. The key must name the versions of the
 rows the answer shows (a row's `updated_at`, say), so that a write makes the next read render afresh.
+
+Where no single row tells (a trainer's list of clients), an answer names generational versions kept in the
+cache itself: a random token per named thing, replaced by a new token when a write to it commits
+(`versions_bump_on_commit`). A token is never reused, so an answer stored under an old one is never served
+again, and a version the cache lost comes back as a new token, never as an old one.
 """
 
-from collections.abc import Callable
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
@@ -22,17 +30,74 @@ logger = structlog.get_logger(__name__)
 TIMEOUT_SECONDS = 24 * 3600
 
 
-def cached_json_response(key: str, data: Callable[[], Any]) -> HttpResponse:
-    """Answer `data()` as the API's JSON renderer writes it, cached under `key`.
+def cached_json_response(key: str | None, data: Callable[[], Any]) -> HttpResponse:
+    """Answer `data()` as the API's JSON renderer writes it, cached under `key` (rendered afresh when None).
 
     The release is part of the key: answers rendered by other code are not reused after a deploy.
     """
-    key = f"json-response:{settings.RELEASE}:{key}"
-    body = _cache_call(cache.get, key)
+    body = None
+    if key is not None:
+        key = f"json-response:{settings.RELEASE}:{key}"
+        body = _cache_call(cache.get, key)
     if body is None:
         body = JSONRenderer().render(data())
-        _cache_call(cache.set, key, body, TIMEOUT_SECONDS)
+        if key is not None:
+            _cache_call(cache.set, key, body, TIMEOUT_SECONDS)
     return HttpResponse(body, content_type="application/json")
+
+
+def cached_value(key: str, value: Callable[[], Any]) -> Any:
+    """Return the value cached under `key`, or compute, cache and return `value()`."""
+    found = _cache_call(cache.get, key)
+    if found is None:
+        found = value()
+        _cache_call(cache.set, key, found, TIMEOUT_SECONDS)
+    return found
+
+
+def digest(*parts: object) -> str:
+    """Return a short key naming all of `parts`, however long they are (versions, URLs)."""
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=20).hexdigest()
+
+
+def versions_read(names: Sequence[str]) -> list[str] | None:
+    """Return the current token of each named version (a new one for any the cache lacks); None without a cache.
+
+    Read the versions before the rows they stand for: a write that commits in between then bumps a version
+    this answer names, and the answer's key is obsolete instead of stale.
+    """
+    keys = [_version_key(name) for name in names]
+    found = _cache_call(cache.get_many, keys)
+    if found is None:
+        return None
+    missing = [key for key in keys if key not in found]
+    for key in missing:
+        # add, not set: a token that a concurrent read or bump stored first is the one everybody uses.
+        if _cache_call(cache.add, key, _new_token(), None) is None:
+            return None
+    if missing:
+        found |= _cache_call(cache.get_many, missing) or {}
+        if any(key not in found for key in missing):
+            return None  # evicted again at once: better no cached answer than a guessed key
+    return [found[key] for key in keys]
+
+
+def versions_bump_on_commit(names: Iterable[str]) -> None:
+    """Give each named version a new token once the current transaction commits (at once outside one)."""
+    keys = [_version_key(name) for name in names]
+
+    def bump() -> None:
+        _cache_call(cache.set_many, {key: _new_token() for key in keys}, None)
+
+    transaction.on_commit(bump, robust=True)
+
+
+def _version_key(name: str) -> str:
+    return f"version:{name}"
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
 
 
 def _cache_call(operation: Callable[..., Any], *args: Any) -> Any:

@@ -1,11 +1,13 @@
 """Writes of the accounts domain: registration, profiles, invitations and coaching links."""
 
+import datetime
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.services import client_limit_check
@@ -157,7 +159,7 @@ def _invitation_pending_for_update(*, code: str, path: str) -> Invitation:
 def _invitation_accept(*, invitation: Invitation, client: User) -> CoachingLink:
     client_limit_check(trainer=invitation.trainer)  # invitations sent under the limit may outnumber it
     now = timezone.now()
-    CoachingLink.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
+    _links_end(CoachingLink.objects.filter(client=client, ended_at__isnull=True), at=now)
     link = CoachingLink.objects.create(trainer=invitation.trainer, client=client, started_at=now)
     invitation.accepted_at = now
     invitation.accepted_by = client
@@ -173,4 +175,12 @@ def _invitation_accept(*, invitation: Invitation, client: User) -> CoachingLink:
 @transaction.atomic
 def coaching_link_end(*, trainer: User, client: User) -> None:
     """Stop coaching a client; their history stays, the trainer loses access to new data."""
-    CoachingLink.objects.filter(trainer=trainer, client=client, ended_at__isnull=True).update(ended_at=timezone.now())
+    _links_end(CoachingLink.objects.filter(trainer=trainer, client=client, ended_at__isnull=True), at=timezone.now())
+
+
+def _links_end(links: QuerySet[CoachingLink], *, at: datetime.datetime) -> None:
+    # Saved one by one (a client has one open link), not QuerySet.update: the save signals give the
+    # trainer's cached client list a new version (kinetix/coaching/signals.py).
+    for link in links.select_for_update():
+        link.ended_at = at
+        link.save(update_fields=["ended_at"])

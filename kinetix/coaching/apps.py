@@ -17,3 +17,8 @@ class CoachingConfig(AppConfig):
         "coaching.view_setlog",
         "coaching.view_bodymetric",
     )
+
+    def ready(self) -> None:
+        from kinetix.coaching import signals
+
+        signals.connect()

@@ -23,9 +23,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, RowNumber
+from django.utils import timezone
 
 from kinetix.accounts.models import CoachingLink, User
 from kinetix.accounts.selectors import client_get_for_trainer, client_trainer_ids, trainer_clients
+from kinetix.cached_responses import cached_value, digest, versions_read
 from kinetix.coaching.models import (
     BodyMetric,
     Exercise,
@@ -424,6 +426,71 @@ def client_list(*, trainer: User) -> QuerySet[User]:
         )
         .order_by("full_name", "email", "pk")
     )
+
+
+# Every time zone's midnight falls on a quarter hour: the last seven days and today's active plan move only then.
+QUARTER_HOUR_SECONDS = 15 * 60
+
+
+def roster_version(trainer_id: int) -> str:
+    """Name the version of a trainer's coaching links: who their clients are, and since when."""
+    return f"clients-roster:{trainer_id}"
+
+
+def overview_version(client_id: int) -> str:
+    """Name the version of what a client's overview shows: their profile, plans (with days) and workouts."""
+    return f"client-overview:{client_id}"
+
+
+def _roster(*, trainer: User) -> tuple[str, list[int]] | None:
+    """Return the trainer's roster version and everyone linked to them now (a superset of the current clients)."""
+    version = versions_read([roster_version(trainer.pk)])
+    if version is None:
+        return None
+    client_ids = cached_value(
+        f"clients-roster-ids:{trainer.pk}:{version[0]}",
+        lambda: list(
+            CoachingLink.objects.filter(trainer=trainer, ended_at__isnull=True)
+            .order_by("client_id")
+            .values_list("client_id", flat=True)
+        ),
+    )
+    return version[0], client_ids
+
+
+def _quarter_hour() -> int:
+    return int(timezone.now().timestamp()) // QUARTER_HOUR_SECONDS
+
+
+def client_list_cache_key(*, trainer: User, url: str) -> str | None:
+    """Return the key of the trainer's client list as `url` asks for it, or None when the cache cannot be reached.
+
+    It names the versions of the roster and of all its clients (a rename can move a client to another page)
+    and the quarter hour; they are read before any row of the answer, so a write committed meanwhile makes it
+    an obsolete key, never a stale answer.
+    """
+    roster = _roster(trainer=trainer)
+    if roster is None:
+        return None
+    version, client_ids = roster
+    overviews = versions_read([overview_version(client_id) for client_id in client_ids])
+    if overviews is None:
+        return None
+    return "client-list:" + digest(trainer.pk, version, client_ids, overviews, _quarter_hour(), url)
+
+
+def client_overview_cache_key(*, trainer: User, client_id: int) -> str | None:
+    """Return the key of one client's overview for the trainer, as `client_list_cache_key` does for the list.
+
+    None when the cache cannot be reached or the client is not linked to the trainer (the answer is a 404).
+    """
+    roster = _roster(trainer=trainer)
+    if roster is None or client_id not in roster[1]:
+        return None
+    overview = versions_read([overview_version(client_id)])
+    if overview is None:
+        return None
+    return "client-overview:" + digest(trainer.pk, roster[0], client_id, overview[0], _quarter_hour())
 
 
 def clients_with_last_week(*, clients: Sequence[User]) -> Sequence[User]:

@@ -136,12 +136,15 @@ def test_client_list_reads_in_constant_queries(api_as, trainer, clients, django_
         WorkoutSessionFactory(client=client, date=today - 10 * DAY)
     api = api_as(trainer)
 
-    # auth, the page (its count skipped: it is the last page), active plans with their days, workout dates
-    with django_assert_max_num_queries(4):
+    # auth, the roster's client ids (for the cache key), the page (its count skipped: it is the last page),
+    # active plans with their days, workout dates
+    with django_assert_max_num_queries(5):
         body = api.get(URL, {"page_size": 50}).json()
     assert body["count"] == len(body["results"]) == clients
     assert all(c["last_week_compliance"]["planned_sessions"] == 2 for c in body["results"])
     assert all(c["active_plan"] is not None for c in body["results"])
+    with django_assert_max_num_queries(1):  # auth: the answer comes from the cache
+        assert api.get(URL, {"page_size": 50}).json() == body
 
 
 def test_an_active_plan_without_days_plans_nothing(api_as, trainer, client_user):

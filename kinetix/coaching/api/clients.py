@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -8,6 +9,7 @@ from kinetix.accounts import selectors as account_selectors
 from kinetix.accounts import services as account_services
 from kinetix.accounts.models import User
 from kinetix.accounts.permissions import IsTrainer
+from kinetix.cached_responses import cached_json_response
 from kinetix.coaching import selectors
 from kinetix.pagination import PageNumberPagination, paginated_schema
 
@@ -58,20 +60,32 @@ class ClientListApi(APIView):
         responses=paginated_schema(ClientOverviewSerializer),
         summary="Your current clients with last week's compliance",
     )
-    def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.client_list(trainer=request.user), request, view=self)
-        clients = selectors.clients_with_last_week(clients=page)
-        return paginator.get_paginated_response(ClientOverviewSerializer(clients, many=True).data)
+    def get(self, request: Request) -> HttpResponse:
+        # Read before the rows: see client_list_cache_key.
+        key = selectors.client_list_cache_key(trainer=request.user, url=request.build_absolute_uri())
+
+        def answer() -> dict:
+            paginator = PageNumberPagination()
+            page = paginator.paginate_queryset(selectors.client_list(trainer=request.user), request, view=self)
+            clients = selectors.clients_with_last_week(clients=page)
+            return paginator.get_paginated_response(ClientOverviewSerializer(clients, many=True).data).data
+
+        return cached_json_response(key, answer)
 
 
 class ClientDetailApi(APIView):
     permission_classes = [IsTrainer]
 
     @extend_schema(responses=ClientOverviewSerializer, summary="One of your current clients")
-    def get(self, request: Request, client_id: int) -> Response:
-        client = selectors.client_overview_get(trainer=request.user, client_id=client_id)
-        return Response(ClientOverviewSerializer(client).data)
+    def get(self, request: Request, client_id: int) -> HttpResponse:
+        key = selectors.client_overview_cache_key(trainer=request.user, client_id=client_id)
+
+        def answer() -> dict:
+            return ClientOverviewSerializer(
+                selectors.client_overview_get(trainer=request.user, client_id=client_id)
+            ).data
+
+        return cached_json_response(key, answer)
 
     @extend_schema(
         responses={204: None},
