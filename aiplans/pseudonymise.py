@@ -32,6 +32,11 @@ def _names(full_name: str, email: str) -> tuple[str, ...]:
     return tuple(sorted({n for n in names if len(n) >= MIN_NAME_PART}, key=len, reverse=True))
 
 
+def _may_name(folded: str | None, name: str) -> bool:
+    # Most texts name nobody: a substring test skips the regex then.
+    return folded is None or not name.isascii() or name.lower() in folded
+
+
 def pseudonymise(text: str, *, people: dict[str, Person | None]) -> str:
     """Replace e-mail addresses with [email] and each named person's names with their role ("the client")."""
     if "@" in text:
@@ -41,8 +46,22 @@ def pseudonymise(text: str, *, people: dict[str, Person | None]) -> str:
         if user is None:
             continue
         for name in _names(user.full_name, user.email):
-            # Most texts name nobody: a substring test skips the regex then.
-            if folded is None or not name.isascii() or name.lower() in folded:
+            if _may_name(folded, name):
                 text = re.sub(rf"\b{re.escape(name)}\b", role, text, flags=re.IGNORECASE)
                 folded = _folded(text)
     return text
+
+
+def pseudonymise_all(texts: list[str], *, people: dict[str, Person | None]) -> list[str]:
+    """Pseudonymise each text, looking at them all at once first: most name nobody (a plan's and its days' titles)."""
+    # Each text is part of the joined one: an e-mail or name that the joined text cannot hold, no text holds.
+    together = "\n".join(texts)
+    folded = _folded(together)
+    if "@" in together or any(
+        _may_name(folded, name)
+        for user in people.values()
+        if user is not None
+        for name in _names(user.full_name, user.email)
+    ):
+        return [pseudonymise(text, people=people) for text in texts]
+    return texts

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Prefetch, QuerySet
+from django.db.models import FloatField, Prefetch, QuerySet
+from django.db.models.functions import Cast
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -387,13 +388,12 @@ def _prescription(
     reps_min: int,
     reps_max: int,
     rest_seconds: int,
-    rpe: Decimal | None,
-    load_kg: Decimal | None,
+    rpe: float | None,
+    load_kg: float | None,
     tempo: str,
     notes: str,
     set_targets: list[dict],
 ) -> dict:
-    rpe, load_kg = _number(rpe), _number(load_kg)
     # Keys in the schema's order, so that a rendered document is what validating it would dump.
     return {
         "id": id,
@@ -428,6 +428,8 @@ PRESCRIPTION_FIELDS = (
     "notes",
     "set_targets",
 )
+# Stored as numeric, written as JSON numbers.
+NUMBER_FIELDS = ("rpe", "load_kg")
 
 
 def document_from_plan(plan: m.WeeklyPlan) -> dict:
@@ -440,7 +442,9 @@ def document_from_plan(plan: m.WeeklyPlan) -> dict:
             notes=day.notes,
             exercises=[
                 _prescription(
-                    exercise=planned.exercise.slug, **{name: getattr(planned, name) for name in PRESCRIPTION_FIELDS}
+                    exercise=planned.exercise.slug,
+                    **{name: getattr(planned, name) for name in PRESCRIPTION_FIELDS}
+                    | {name: _number(getattr(planned, name)) for name in NUMBER_FIELDS},
                 )
                 for planned in day.exercises.all()
             ],
@@ -472,7 +476,7 @@ def documents_stream(plans: Sequence[Plan]) -> Iterator[tuple[Plan, dict]]:
             "title",
             "notes",
             "exercises__exercise__slug",
-            *[f"exercises__{name}" for name in PRESCRIPTION_FIELDS],
+            *[_content_column(name) for name in PRESCRIPTION_FIELDS],
         )
     )
     # Read on a plain cursor, `set_targets` decoded as each plan is rendered: values_list decodes every row's at
@@ -489,6 +493,13 @@ def documents_stream(plans: Sequence[Plan]) -> Iterator[tuple[Plan, dict]]:
             days = _days(next_rows[1], connection)
             next_rows = next(plans_rows, None)
         yield plan, _document(plan, days)
+
+
+def _content_column(name: str) -> str | Cast:
+    # numeric read as float8: PostgreSQL's cast and Python's float(Decimal) both round correctly, to the same
+    # double, and a float costs psycopg less than a Decimal that `_number` then converts.
+    column = f"exercises__{name}"
+    return Cast(column, FloatField()) if name in NUMBER_FIELDS else column
 
 
 def _days(rows: Iterable[tuple], connection: BaseDatabaseWrapper) -> list[dict]:

@@ -243,3 +243,20 @@ def test_loads_and_names_are_written_as_json_dumps_writes_them(api_as):
     ]
     assert "5e-05" in lines[0]["messages"][2]["content"]
     assert "1e-07" in lines[0]["messages"][2]["content"]
+
+
+def test_people_are_kept_out_of_whichever_day_title_names_them(api_as):
+    trainer = TrainerFactory(full_name="Ana Petrovic", email="ana.petrovic@example.com")
+    client = ClientFactory(trainer=trainer, full_name="Marko Jovanovic")
+    named = plan_document(_library(2), days=3, title="Strength block")
+    named["days"][2]["title"] = "MARKO's deload, ask ana.petrovic@example.com"
+    _publish(trainer, client, named)
+    _publish(trainer, client, plan_document(_library(2), days=2, title="Ana's template"), weeks_ahead=1)
+
+    lines = _lines(api_as(SuperuserFactory()).get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
+
+    titles = [(line["document"]["title"], [day["title"] for day in line["document"]["days"]]) for line in lines]
+    assert sorted(titles) == [
+        ("Strength block", ["Day 1", "Day 2", "the client's deload, ask [email]"]),
+        ("the trainer's template", ["Day 1", "Day 2"]),
+    ]
