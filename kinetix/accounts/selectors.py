@@ -29,11 +29,6 @@ def client_trainer(*, client: User) -> User | None:
     return link.trainer if link else None
 
 
-def client_trainer_ids(*, client: User) -> QuerySet:
-    """Return the id of the client's current trainer (none or one) as a queryset, to filter on in the same query."""
-    return _current_links(client=client).values("trainer_id")
-
-
 def invitation_list(*, trainer: User) -> QuerySet[Invitation]:
     return Invitation.objects.filter(trainer=trainer)
 

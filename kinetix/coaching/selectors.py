@@ -26,7 +26,7 @@ from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from kinetix.accounts.models import CoachingLink, User
-from kinetix.accounts.selectors import client_get_for_trainer, client_trainer_ids, trainer_clients
+from kinetix.accounts.selectors import client_get_for_trainer, trainer_clients
 from kinetix.cached_responses import cached_value, digest, versions_read
 from kinetix.coaching.models import (
     BodyMetric,
@@ -45,9 +45,12 @@ from kinetix.errors import ApplicationError, FieldError, NotFoundError
 
 def exercises_visible(*, user: User) -> QuerySet[Exercise]:
     """Return the shared library plus the private exercises of the user's trainer (or their own)."""
-    # A client's trainer is a subquery: the library costs the caller one query, not two.
-    owner = Q(owner=user) if user.is_trainer else Q(owner__in=client_trainer_ids(client=user))
-    return Exercise.objects.filter(Q(owner__isnull=True) | owner)
+    if user.is_trainer:
+        return Exercise.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    # A client's trainer is joined in the one query, through their open link: a join costs less to build than
+    # a subquery, and a client has at most one open link (a constraint), so no exercise comes twice.
+    trainer_link = Q(owner__client_links__client=user, owner__client_links__ended_at__isnull=True)
+    return Exercise.objects.filter(Q(owner__isnull=True) | trainer_link)
 
 
 def exercise_list(

@@ -191,6 +191,34 @@ def test_exercise_must_be_in_the_clients_library(api_as, trainer, client_user, o
     assert response.json()["errors"][0]["code"] == "unknown_exercise"
 
 
+def test_exercise_library_is_the_current_trainers_among_many_links(api_as, trainer, other_trainer, exercises):
+    # The trainer's exercises are found through the client's open link, among the trainer's other clients'
+    # links and the client's ended ones: each exercise once, and a former trainer's no longer.
+    ExerciseFactory(slug="coach-special", name="Coach Special", owner=trainer)
+    ExerciseFactory(slug="former-special", owner=other_trainer)
+    ClientFactory.create_batch(2, trainer=trainer)
+    client = ClientFactory(trainer=other_trainer)
+    coaching_link_end(trainer=other_trainer, client=client)
+    client.trainer_links.create(trainer=trainer)
+    api = api_as(client)
+    date = client.local_today().isoformat()
+
+    response = api.post(URL, {"date": date, "sets": [a_set("coach-special"), a_set("test-squat")]}, format="json")
+    assert response.status_code == 201
+    assert [(s["exercise"], s["exercise_name"]) for s in response.json()["sets"]] == [
+        ("coach-special", "Coach Special"),
+        ("test-squat", "Test Squat"),
+    ]
+    response = api.post(URL, {"date": date, "sets": [a_set("former-special")]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "unknown_exercise"
+    assert [item["slug"] for item in api.get("/api/v1/exercises/?search=special").json()["results"]] == [
+        "coach-special"
+    ]
+    slugs = [item["slug"] for item in api.get("/api/v1/exercises/?page_size=100").json()["results"]]
+    assert len(slugs) == len(set(slugs))
+
+
 def test_date_may_be_tomorrow_in_the_clients_time_zone_but_no_later(api_as, trainer, exercises):
     client = ClientFactory(trainer=trainer, timezone="Pacific/Kiritimati")
     api = api_as(client)
