@@ -43,6 +43,14 @@ def by_id(body: dict) -> dict[int, dict]:
     return {client["id"]: client for client in body["results"]}
 
 
+def log_workout_today(api, client_user):
+    """Log one set of squats today through the API, as the client's app does, and return the answer."""
+    sets = [{"exercise": "test-squat", "set_number": 1, "reps": 5, "load_kg": 100}]
+    logged = api.post("/api/v1/workouts/", {"date": client_user.local_today().isoformat(), "sets": sets}, format="json")
+    assert logged.status_code == 201
+    return logged
+
+
 def browser_as(user) -> Client:
     browser = Client()
     browser.force_login(user)
@@ -87,13 +95,10 @@ def test_a_repeated_read_is_served_from_the_cache_with_the_same_bytes(
 
 def test_a_logged_workout_and_a_deleted_one_reach_the_next_read(api_as, read, client_user, exercises, committed):
     assert read()["results"][0]["last_workout_date"] is None
-    today = client_user.local_today().isoformat()
-    sets = [{"exercise": "test-squat", "set_number": 1, "reps": 5, "load_kg": 100}]
 
     with committed():
-        logged = api_as(client_user).post("/api/v1/workouts/", {"date": today, "sets": sets}, format="json")
-    assert logged.status_code == 201
-    assert read()["results"][0]["last_workout_date"] == today
+        logged = log_workout_today(api_as(client_user), client_user)
+    assert read()["results"][0]["last_workout_date"] == client_user.local_today().isoformat()
 
     with committed():
         assert api_as(client_user).delete(f"/api/v1/workouts/{logged.json()['id']}/").status_code == 204
@@ -260,12 +265,9 @@ def test_the_list_answers_and_writes_go_through_while_the_cache_is_down(
     settings.CACHES = {"default": {"BACKEND": "monitoring.cache.TimedRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
     assert read() == cached
-    today = client_user.local_today().isoformat()
-    sets = [{"exercise": "test-squat", "set_number": 1, "reps": 5, "load_kg": 100}]
     with committed():
-        logged = api_as(client_user).post("/api/v1/workouts/", {"date": today, "sets": sets}, format="json")
-    assert logged.status_code == 201
-    assert read()["results"][0]["last_workout_date"] == today
+        log_workout_today(api_as(client_user), client_user)
+    assert read()["results"][0]["last_workout_date"] == client_user.local_today().isoformat()
 
 
 def test_one_clients_overview_is_cached_the_same_way(
