@@ -231,7 +231,7 @@ def preference_pairs() -> Iterator[dict]:
     """Yield (prompt, preferred, non-preferred) triples from trainers' edits and rejections of AI drafts."""
     next_approved = PlanGeneration.objects.filter(
         client=OuterRef("client"), status=GenerationStatus.APPROVED, created_at__gt=OuterRef("created_at")
-    ).order_by("created_at")
+    ).order_by("created_at", "pk")  # one row, the same for both columns read from it, whatever the ties
     generations = (
         PlanGeneration.objects.filter(
             status__in=[GenerationStatus.APPROVED, GenerationStatus.REJECTED], draft__isnull=False
