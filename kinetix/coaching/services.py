@@ -380,6 +380,38 @@ def _any_of(**lookups: set) -> Q:
     return functools.reduce(operator.or_, conditions) if conditions else Q(pk__in=[])
 
 
+# What the response shows of a set's exercise, read with the prescriptions and the library alike.
+EXERCISE_FIELDS = ("id", "slug", "name")
+PRESCRIPTION_FIELDS = ("id", "day", *(f"exercise__{name}" for name in EXERCISE_FIELDS))
+
+
+def _prescribed_exercise(ref: int | str | None, prescription: PlannedExercise | None) -> Exercise | None:
+    # Only an exact match: a digit string is left to the library, where a slug of digits comes before an id.
+    if prescription is None or ref is None:
+        return None
+    exercise = prescription.exercise
+    return exercise if ref == exercise.slug or (isinstance(ref, int) and ref == exercise.pk) else None
+
+
+def _library_lookup(*, client: User, refs: list[int | str | None]) -> Callable[[int | str | None], Exercise | None]:
+    """Look the exercises named by `refs` up in the client's library (one query, none without refs)."""
+    slugs = {ref for ref in refs if isinstance(ref, str)}
+    ids = {ref for ref in refs if isinstance(ref, int)} | {int(s) for s in slugs if s.isdecimal()}
+    by_id: dict[int, Exercise] = {}
+    if slugs or ids:
+        visible = selectors.exercises_visible(user=client).filter(_any_of(slug__in=slugs, pk__in=_possible_ids(ids)))
+        by_id = {exercise.pk: exercise for exercise in visible.order_by().only(*EXERCISE_FIELDS)}
+    by_slug = {exercise.slug: exercise for exercise in by_id.values()}
+
+    def exercise_of(ref: int | str | None) -> Exercise | None:
+        if isinstance(ref, str) and ref in by_slug:
+            return by_slug[ref]
+        number = int(ref) if isinstance(ref, int) or (isinstance(ref, str) and ref.isdecimal()) else None
+        return by_id.get(number)
+
+    return exercise_of
+
+
 def _planned_reference(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -414,29 +446,31 @@ def workout_log_create(
         for item, raw in zip(parsed, raw_sets, strict=True)
     ]
 
-    slugs = {ref for ref in exercise_refs if isinstance(ref, str)}
-    ids = {ref for ref in exercise_refs if isinstance(ref, int)} | {int(s) for s in slugs if s.isdecimal()}
-    visible = selectors.exercises_visible(user=client).filter(_any_of(slug__in=slugs, pk__in=_possible_ids(ids)))
-    # Unordered lookups; the exercises with the slug and name the response shows, so that nothing is read back.
-    by_id = {exercise.pk: exercise for exercise in visible.order_by().only("id", "slug", "name")}
-    by_slug = {exercise.slug: exercise for exercise in by_id.values()}
-
-    def exercise_of(ref: int | str | None) -> Exercise | None:
-        if isinstance(ref, str) and ref in by_slug:
-            return by_slug[ref]
-        number = int(ref) if isinstance(ref, int) or (isinstance(ref, str) and ref.isdecimal()) else None
-        return by_id.get(number)
-
     planned_ids = _possible_ids({ref for ref in planned_refs if ref is not None})
     planned = selectors.planned_exercises_for_client(client=client).filter(pk__in=planned_ids).order_by()
-    planned_days = dict(planned.values_list("id", "day_id"))
+    # With each prescription its exercise, as the response shows it: a set naming the prescription's own exercise
+    # needs no library lookup, and that exercise is the client's to log even if it has left their library since.
+    prescriptions = {p.pk: p for p in planned.select_related("exercise").only(*PRESCRIPTION_FIELDS)}
+    prescribed = [
+        _prescribed_exercise(ref, prescriptions.get(planned_ref))
+        for ref, planned_ref in zip(exercise_refs, planned_refs, strict=True)
+    ]
+    exercise_of = _library_lookup(
+        client=client,
+        refs=[ref for ref, exercise in zip(exercise_refs, prescribed, strict=True) if exercise is None],
+    )
+    exercises = [exercise or exercise_of(ref) for ref, exercise in zip(exercise_refs, prescribed, strict=True)]
+
     # A day that one of the sets' prescriptions belongs to is the client's: only another one is looked up.
+    planned_days = {pk: prescription.day_id for pk, prescription in prescriptions.items()}
     unproven_day = plan_day_id is not None and plan_day_id not in planned_days.values()
     if unproven_day and not selectors.plan_days_for_client(client=client).filter(pk=plan_day_id).exists():
         errors.append(FieldError("plan_day", "unknown_plan_day", "No such day in your plans."))
         plan_day_id = None  # the prescriptions are not compared with it
-    for index, (exercise_ref, planned_ref) in enumerate(zip(exercise_refs, planned_refs, strict=True)):
-        if exercise_ref is not None and exercise_of(exercise_ref) is None:
+    for index, (exercise_ref, exercise, planned_ref) in enumerate(
+        zip(exercise_refs, exercises, planned_refs, strict=True)
+    ):
+        if exercise_ref is not None and exercise is None:
             message = f"No exercise {exercise_ref!r} in your library."
             errors.append(FieldError(f"sets.{index}.exercise", "unknown_exercise", message))
         if planned_ref is None:
@@ -464,14 +498,14 @@ def workout_log_create(
         [
             SetLog(
                 session_id=workout.pk,  # not the instance: its descriptor and save checks cost 0.5 ms a workout
-                exercise=exercise_of(item.exercise),
+                exercise=exercise,
                 planned_exercise_id=item.planned_exercise,
                 set_number=item.set_number,
                 reps=item.reps,
                 load_kg=_decimal(item.load_kg, 2),
                 rpe=None if item.rpe is None else _decimal(item.rpe, 1),
             )
-            for item in parsed
+            for item, exercise in zip(parsed, exercises, strict=True)
         ]
     )
     _workout_logged_queue_on_commit(workout)

@@ -1,8 +1,11 @@
 import datetime
+from decimal import Decimal
 
 import pytest
+from rest_framework import serializers
 
 from kinetix.accounts.services import coaching_link_end
+from kinetix.coaching.api.workouts import SetLogSerializer
 from kinetix.coaching.models import PlanStatus, SetLog, WorkoutSession
 from notifications.models import Notification
 from tests.factories import (
@@ -219,6 +222,46 @@ def test_exercise_library_is_the_current_trainers_among_many_links(api_as, train
     assert len(slugs) == len(set(slugs))
 
 
+def test_a_prescriptions_exercise_may_be_logged_with_it_after_coaching_ends(api_as, trainer, client_user, exercises):
+    # The plan is the client's own: its exercises are theirs to log against its prescriptions, even once the
+    # trainer's private ones have left the client's library. Alone, or swapped in, an exercise is looked up there.
+    private = ExerciseFactory(slug="coach-special", name="Coach Special", owner=trainer)
+    day, (planned,) = published_day(
+        trainer=trainer, client=client_user, exercises=[private], status=PlanStatus.ARCHIVED
+    )
+    coaching_link_end(trainer=trainer, client=client_user)
+    api = api_as(client_user)
+    date = client_user.local_today().isoformat()
+
+    sets = [a_set("coach-special", planned_exercise=planned.id), a_set("test-squat", planned_exercise=planned.id)]
+    response = api.post(URL, {"date": date, "plan_day": day.id, "sets": sets}, format="json")
+    assert response.status_code == 201, response.json()
+    assert [(s["exercise"], s["exercise_name"], s["planned_exercise"]) for s in response.json()["sets"]] == [
+        ("coach-special", "Coach Special", planned.id),
+        ("test-squat", "Test Squat", planned.id),
+    ]
+    response = api.post(URL, {"date": date, "sets": [a_set("coach-special")]}, format="json")
+    assert response.status_code == 400
+    assert [(e["path"], e["code"]) for e in response.json()["errors"]] == [("sets.0.exercise", "unknown_exercise")]
+
+
+def test_a_set_renders_as_its_declared_fields_do(trainer, client_user, exercises):
+    # SetLogSerializer writes its rendering out for speed; DRF's rendering of the declared fields is the reference.
+    squat, _, _ = exercises
+    _, (planned,) = published_day(trainer=trainer, client=client_user, exercises=[squat])
+    workout = WorkoutSessionFactory(client=client_user)
+    logged = [
+        SetLogFactory(session=workout, exercise=squat, planned_exercise=planned, load_kg=Decimal("61.23"), rpe=7.5),
+        SetLogFactory(session=workout, exercise=squat, load_kg=0, rpe=None),
+    ]
+    serializer = SetLogSerializer()
+
+    for set_log in SetLog.objects.filter(pk__in=[s.pk for s in logged]).select_related("exercise"):
+        assert serializer.to_representation(set_log) == serializers.ModelSerializer.to_representation(
+            serializer, set_log
+        )
+
+
 def test_date_may_be_tomorrow_in_the_clients_time_zone_but_no_later(api_as, trainer, exercises):
     client = ClientFactory(trainer=trainer, timezone="Pacific/Kiritimati")
     api = api_as(client)
@@ -371,10 +414,11 @@ def test_logging_a_workout_takes_constant_queries_and_leaves_the_trainer_to_a_ta
     body = {"date": client_user.local_today().isoformat(), "plan_day": day.id, "sets": sets}
     api = api_as(client_user)
 
-    # auth, savepoint, library (the trainer a subquery), the prescriptions (which prove the plan day) or else
+    # auth, savepoint, the prescriptions with their exercises (which prove the plan day) or else the library and
     # the plan day, workout, sets, release. The trainer's notification is a task queued for after the
     # commit, and the answer is not read back.
-    with django_capture_on_commit_callbacks() as queued, django_assert_max_num_queries(7):
+    queries = 6 if prescribed else 7
+    with django_capture_on_commit_callbacks() as queued, django_assert_max_num_queries(queries):
         response = api.post(URL, body, format="json")
 
     assert response.status_code == 201, response.json()
