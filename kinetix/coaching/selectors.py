@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     Case,
     Count,
@@ -189,6 +190,61 @@ def plan_days_for_client(*, client: User) -> QuerySet[PlanDay]:
 def planned_exercises_for_client(*, client: User) -> QuerySet[PlannedExercise]:
     """Return the prescriptions of the plans published to the client, which logged sets may fulfil."""
     return PlannedExercise.objects.filter(day__plan__client=client, day__plan__status__in=LOGGABLE_PLAN_STATUSES)
+
+
+# What a workout's answer shows of a set's exercise.
+LOGGED_EXERCISE_FIELDS = ["id", "slug", "name"]
+# Every exercise's slug and name: an edit anywhere moves it (kinetix/coaching/signals.py).
+EXERCISES_VERSION = "exercises"
+
+
+def prescriptions_version(client_id: int) -> str:
+    """Name the version of a client's plans and their content, which workouts are logged against."""
+    return f"client-prescriptions:{client_id}"
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """A prescription a logged set may fulfil: its plan day, and its exercise as a workout's answer shows it."""
+
+    day_id: int
+    exercise: Exercise
+
+
+def prescriptions_for_client(*, client: User, ids: set[int]) -> dict[int, Prescription]:
+    """Return the client's loggable prescriptions among `ids`, by id.
+
+    Those of the client's active plans, which nearly every workout names, come from the cache while the
+    client's plans and the exercises are unchanged; others (archived plans) are read.
+    """
+    rows: dict[int, tuple] = {}
+    versions = versions_read([prescriptions_version(client.pk), EXERCISES_VERSION]) if ids else None
+    if versions is not None:
+        key = f"active-prescriptions:{client.pk}:{digest(*versions, *LOGGED_EXERCISE_FIELDS)}"
+        cached = cached_value(key, lambda: _prescription_rows(_active_prescriptions(client=client)))
+        rows = {pk: cached[pk] for pk in ids if pk in cached}
+    unread = ids - rows.keys()
+    if unread:
+        rows |= _prescription_rows(planned_exercises_for_client(client=client).filter(pk__in=unread))
+    exercises: dict[int, Exercise] = {}
+    found = {}
+    for pk, (day_id, *exercise_values) in rows.items():
+        exercise = exercises.get(exercise_values[0])
+        if exercise is None:
+            exercise = Exercise.from_db(DEFAULT_DB_ALIAS, LOGGED_EXERCISE_FIELDS, exercise_values)
+            exercises[exercise.pk] = exercise
+        found[pk] = Prescription(day_id=day_id, exercise=exercise)
+    return found
+
+
+def _active_prescriptions(*, client: User) -> QuerySet[PlannedExercise]:
+    return planned_exercises_for_client(client=client).filter(day__plan__status=PlanStatus.ACTIVE)
+
+
+def _prescription_rows(prescriptions: QuerySet[PlannedExercise]) -> dict[int, tuple]:
+    # Plain values: they are what the cache keeps.
+    fields = ["day_id", *(f"exercise__{name}" for name in LOGGED_EXERCISE_FIELDS)]
+    return {pk: tuple(values) for pk, *values in prescriptions.order_by().values_list("id", *fields)}
 
 
 def _sets_prefetch() -> Prefetch:

@@ -380,12 +380,7 @@ def _any_of(**lookups: set) -> Q:
     return functools.reduce(operator.or_, conditions) if conditions else Q(pk__in=[])
 
 
-# What the response shows of a set's exercise, read with the prescriptions and the library alike.
-EXERCISE_FIELDS = ("id", "slug", "name")
-PRESCRIPTION_FIELDS = ("id", "day", *(f"exercise__{name}" for name in EXERCISE_FIELDS))
-
-
-def _prescribed_exercise(ref: int | str | None, prescription: PlannedExercise | None) -> Exercise | None:
+def _prescribed_exercise(ref: int | str | None, prescription: selectors.Prescription | None) -> Exercise | None:
     # Only an exact match: a digit string is left to the library, where a slug of digits comes before an id.
     if prescription is None or ref is None:
         return None
@@ -400,7 +395,7 @@ def _library_lookup(*, client: User, refs: list[int | str | None]) -> Callable[[
     by_id: dict[int, Exercise] = {}
     if slugs or ids:
         visible = selectors.exercises_visible(user=client).filter(_any_of(slug__in=slugs, pk__in=_possible_ids(ids)))
-        by_id = {exercise.pk: exercise for exercise in visible.order_by().only(*EXERCISE_FIELDS)}
+        by_id = {exercise.pk: exercise for exercise in visible.order_by().only(*selectors.LOGGED_EXERCISE_FIELDS)}
     by_slug = {exercise.slug: exercise for exercise in by_id.values()}
 
     def exercise_of(ref: int | str | None) -> Exercise | None:
@@ -446,11 +441,10 @@ def workout_log_create(
         for item, raw in zip(parsed, raw_sets, strict=True)
     ]
 
-    planned_ids = _possible_ids({ref for ref in planned_refs if ref is not None})
-    planned = selectors.planned_exercises_for_client(client=client).filter(pk__in=planned_ids).order_by()
     # With each prescription its exercise, as the response shows it: a set naming the prescription's own exercise
     # needs no library lookup, and that exercise is the client's to log even if it has left their library since.
-    prescriptions = {p.pk: p for p in planned.select_related("exercise").only(*PRESCRIPTION_FIELDS)}
+    planned_ids = _possible_ids({ref for ref in planned_refs if ref is not None})
+    prescriptions = selectors.prescriptions_for_client(client=client, ids=planned_ids)
     prescribed = [
         _prescribed_exercise(ref, prescriptions.get(planned_ref))
         for ref, planned_ref in zip(exercise_refs, planned_refs, strict=True)

@@ -1,6 +1,8 @@
-"""New versions for the trainer's cached client list once a write to what it shows commits.
+"""New versions for cached reads once a write to what they show commits.
 
-The list (`selectors.client_list_cache_key`) names a version per trainer roster and per client overview.
+The trainer's client list (`selectors.client_list_cache_key`) names a version per trainer roster and per
+client overview; the prescriptions a client logs workouts against (`selectors.prescriptions_for_client`) name
+a version per client's plans and one for every exercise's slug and name.
 Receivers rather than calls in each service: the services, the admin, cascades and management commands
 all write these rows, and the model signals see every one of them. What signals miss is covered where it
 happens: plan days are written only beside a save of their plan (`_plan_content_write`, and the admin's
@@ -16,8 +18,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from kinetix.accounts.models import CoachingLink, User
 from kinetix.cached_responses import versions_bump_on_commit
-from kinetix.coaching.models import WeeklyPlan, WorkoutSession
-from kinetix.coaching.selectors import overview_version, roster_version
+from kinetix.coaching.models import Exercise, WeeklyPlan, WorkoutSession
+from kinetix.coaching.selectors import EXERCISES_VERSION, overview_version, prescriptions_version, roster_version
 
 # A user's fields that a client overview shows; a save of others only (last_login, password) changes nothing.
 USER_FIELDS_SHOWN = frozenset({"email", "full_name", "locale", "timezone", "role"})
@@ -27,8 +29,16 @@ def _user_versions(user: User) -> list[str]:
     return [overview_version(user.pk)]
 
 
-def _client_row_versions(row: WeeklyPlan | WorkoutSession) -> list[str]:
-    return [overview_version(row.client_id)]
+def _plan_versions(plan: WeeklyPlan) -> list[str]:
+    return [overview_version(plan.client_id), prescriptions_version(plan.client_id)]
+
+
+def _workout_versions(workout: WorkoutSession) -> list[str]:
+    return [overview_version(workout.client_id)]
+
+
+def _exercise_versions(exercise: Exercise) -> list[str]:
+    return [EXERCISES_VERSION]
 
 
 def _link_versions(link: CoachingLink) -> list[str]:
@@ -38,8 +48,9 @@ def _link_versions(link: CoachingLink) -> list[str]:
 VERSIONS_OF: dict[type[Model], Callable[[Any], list[str]]] = {
     User: _user_versions,
     CoachingLink: _link_versions,
-    WeeklyPlan: _client_row_versions,
-    WorkoutSession: _client_row_versions,
+    WeeklyPlan: _plan_versions,
+    WorkoutSession: _workout_versions,
+    Exercise: _exercise_versions,
 }
 
 # Fields that a superuser's admin may change on a stored row, moving it to another client's version: the
