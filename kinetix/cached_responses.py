@@ -46,12 +46,12 @@ def cached_json_response(key: str | None, data: Callable[[], Any]) -> HttpRespon
     return HttpResponse(body, content_type="application/json")
 
 
-def cached_value(key: str, value: Callable[[], Any]) -> Any:
-    """Return the value cached under `key`, or compute, cache and return `value()`."""
+def cached_value(key: str, value: Callable[[], Any], *, timeout: int = TIMEOUT_SECONDS) -> Any:
+    """Return the value cached under `key`, or compute, cache (for `timeout` seconds) and return `value()`."""
     found = _cache_call(cache.get, key)
     if found is None:
         found = value()
-        _cache_call(cache.set, key, found, TIMEOUT_SECONDS)
+        _cache_call(cache.set, key, found, timeout)
     return found
 
 

@@ -1,6 +1,7 @@
 """Reads of the coaching domain, each scoped to what the asking user may see."""
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,6 +197,8 @@ def planned_exercises_for_client(*, client: User) -> QuerySet[PlannedExercise]:
 LOGGED_EXERCISE_FIELDS = ["id", "slug", "name"]
 # Every exercise's slug and name: an edit anywhere moves it (kinetix/coaching/signals.py).
 EXERCISES_VERSION = "exercises"
+# A client logs a few workouts a week against the same active plan: its prescriptions are kept for that week.
+PRESCRIPTIONS_TIMEOUT_SECONDS = 7 * 24 * 3600
 
 
 def prescriptions_version(client_id: int) -> str:
@@ -215,13 +218,15 @@ def prescriptions_for_client(*, client: User, ids: set[int]) -> dict[int, Prescr
     """Return the client's loggable prescriptions among `ids`, by id.
 
     Those of the client's active plans, which nearly every workout names, come from the cache while the
-    client's plans and the exercises are unchanged; others (archived plans) are read.
+    client's plans and the exercises are unchanged (their versions, bumped by kinetix/coaching/signals.py);
+    others (archived plans) are read.
     """
     rows: dict[int, tuple] = {}
     versions = versions_read([prescriptions_version(client.pk), EXERCISES_VERSION]) if ids else None
     if versions is not None:
         key = f"active-prescriptions:{client.pk}:{digest(*versions, *LOGGED_EXERCISE_FIELDS)}"
-        cached = cached_value(key, lambda: _prescription_rows(_active_prescriptions(client=client)))
+        active_rows = functools.partial(_active_prescription_rows, client=client)
+        cached = cached_value(key, active_rows, timeout=PRESCRIPTIONS_TIMEOUT_SECONDS)
         rows = {pk: cached[pk] for pk in ids if pk in cached}
     unread = ids - rows.keys()
     if unread:
@@ -237,8 +242,8 @@ def prescriptions_for_client(*, client: User, ids: set[int]) -> dict[int, Prescr
     return found
 
 
-def _active_prescriptions(*, client: User) -> QuerySet[PlannedExercise]:
-    return planned_exercises_for_client(client=client).filter(day__plan__status=PlanStatus.ACTIVE)
+def _active_prescription_rows(*, client: User) -> dict[int, tuple]:
+    return _prescription_rows(planned_exercises_for_client(client=client).filter(day__plan__status=PlanStatus.ACTIVE))
 
 
 def _prescription_rows(prescriptions: QuerySet[PlannedExercise]) -> dict[int, tuple]:
