@@ -35,14 +35,11 @@ def cached_json_response(key: str | None, data: Callable[[], Any]) -> HttpRespon
 
     The release is part of the key: answers rendered by other code are not reused after a deploy.
     """
-    body = None
-    if key is not None:
-        key = f"json-response:{settings.RELEASE}:{key}"
-        body = _cache_call(cache.get, key)
-    if body is None:
-        body = JSONRenderer().render(data())
-        if key is not None:
-            _cache_call(cache.set, key, body, TIMEOUT_SECONDS)
+
+    def rendered() -> bytes:
+        return JSONRenderer().render(data())
+
+    body = rendered() if key is None else cached_value(f"json-response:{settings.RELEASE}:{key}", rendered)
     return HttpResponse(body, content_type="application/json")
 
 

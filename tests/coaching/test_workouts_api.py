@@ -5,7 +5,8 @@ import pytest
 from rest_framework import serializers
 
 from kinetix.accounts.services import coaching_link_end
-from kinetix.coaching.api.workouts import SetLogSerializer
+from kinetix.coaching import selectors
+from kinetix.coaching.api.workouts import SetLogSerializer, WorkoutSerializer
 from kinetix.coaching.models import PlanStatus, SetLog, WorkoutSession
 from notifications.models import Notification
 from tests.factories import (
@@ -245,21 +246,31 @@ def test_a_prescriptions_exercise_may_be_logged_with_it_after_coaching_ends(api_
     assert [(e["path"], e["code"]) for e in response.json()["errors"]] == [("sets.0.exercise", "unknown_exercise")]
 
 
-def test_a_set_renders_as_its_declared_fields_do(trainer, client_user, exercises):
-    # SetLogSerializer writes its rendering out for speed; DRF's rendering of the declared fields is the reference.
+@pytest.mark.parametrize("prescribed", [True, False])
+def test_a_workout_renders_as_its_declared_fields_do(trainer, client_user, exercises, prescribed):
+    # The serializers write their rendering out for speed; DRF's rendering of the declared fields is the reference.
     squat, _, _ = exercises
-    _, (planned,) = published_day(trainer=trainer, client=client_user, exercises=[squat])
-    workout = WorkoutSessionFactory(client=client_user)
-    logged = [
-        SetLogFactory(session=workout, exercise=squat, planned_exercise=planned, load_kg=Decimal("61.23"), rpe=7.5),
-        SetLogFactory(session=workout, exercise=squat, load_kg=0, rpe=None),
-    ]
-    serializer = SetLogSerializer()
+    day, (planned,) = published_day(trainer=trainer, client=client_user, exercises=[squat])
+    workout = WorkoutSessionFactory(
+        client=client_user, plan_day=day if prescribed else None, notes="Heavy", duration_minutes=50
+    )
+    SetLogFactory(
+        session=workout,
+        exercise=squat,
+        planned_exercise=planned if prescribed else None,
+        load_kg=Decimal("61.23"),
+        rpe=7.5,
+    )
+    SetLogFactory(session=workout, exercise=squat, load_kg=0, rpe=None)
+    workout = selectors.workout_get_for_user(user=client_user, workout_id=workout.pk)
 
-    for set_log in SetLog.objects.filter(pk__in=[s.pk for s in logged]).select_related("exercise"):
+    for set_log in workout.set_list:
+        serializer = SetLogSerializer()
         assert serializer.to_representation(set_log) == serializers.ModelSerializer.to_representation(
             serializer, set_log
         )
+    serializer = WorkoutSerializer()
+    assert serializer.to_representation(workout) == serializers.ModelSerializer.to_representation(serializer, workout)
 
 
 def test_date_may_be_tomorrow_in_the_clients_time_zone_but_no_later(api_as, trainer, exercises):
