@@ -27,12 +27,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what a write queued for its commit, as the commit of a real request would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def read(api_as, trainer):
     """Return the trainer's client list as JSON, read with a trainer's token."""
     api = api_as(trainer)

@@ -17,12 +17,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what a write queued for its commit, as the commit of a real request would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def private_exercise(trainer):
     return ExerciseFactory(slug="coach-special", name="Coach Special", owner=trainer)
 
@@ -44,6 +38,16 @@ def prescriptions(plan_id: int) -> list[PlannedExercise]:
     return list(PlannedExercise.objects.filter(day__plan_id=plan_id).select_related("exercise").order_by("pk"))
 
 
+@pytest.fixture
+def warm(api_as, client_user, plan_id, committed):
+    """The client's API and the plan's first prescription, once a workout logged against it filled the cache."""
+    planned, _ = prescriptions(plan_id)
+    api = api_as(client_user)
+    with committed():
+        assert log(api, client_user, planned).status_code == 201
+    return api, planned
+
+
 def log(api, client_user, planned: PlannedExercise):
     """Log one set of a prescription's exercise against it, as the client's app does."""
     a_set = {
@@ -56,11 +60,8 @@ def log(api, client_user, planned: PlannedExercise):
     return api.post(URL, {"date": client_user.local_today().isoformat(), "sets": [a_set]}, format="json")
 
 
-def test_the_next_workout_reads_no_prescription_from_the_database(api_as, client_user, plan_id, committed):
-    planned, _ = prescriptions(plan_id)
-    api = api_as(client_user)
-    with committed():
-        assert log(api, client_user, planned).status_code == 201
+def test_the_next_workout_reads_no_prescription_from_the_database(client_user, warm):
+    api, planned = warm
 
     with CaptureQueriesContext(connection) as queries:
         logged = log(api, client_user, planned)
@@ -70,11 +71,8 @@ def test_the_next_workout_reads_no_prescription_from_the_database(api_as, client
     assert not [query["sql"] for query in queries if "coaching_plannedexercise" in query["sql"]]
 
 
-def test_a_rewritten_plan_reaches_the_next_workout(api_as, trainer, client_user, plan_id, committed):
-    old, _ = prescriptions(plan_id)
-    api = api_as(client_user)
-    with committed():
-        assert log(api, client_user, old).status_code == 201
+def test_a_rewritten_plan_reaches_the_next_workout(api_as, trainer, client_user, plan_id, warm, committed):
+    api, old = warm
 
     # The document comes back without prescription ids: every prescription is new.
     with committed():
@@ -90,11 +88,8 @@ def test_a_rewritten_plan_reaches_the_next_workout(api_as, trainer, client_user,
     assert log(api, client_user, new).json()["sets"][0]["planned_exercise"] == new.id
 
 
-def test_a_deleted_plan_reaches_the_next_workout(api_as, trainer, client_user, plan_id, committed):
-    planned, _ = prescriptions(plan_id)
-    api = api_as(client_user)
-    with committed():
-        assert log(api, client_user, planned).status_code == 201
+def test_a_deleted_plan_reaches_the_next_workout(api_as, trainer, client_user, plan_id, warm, committed):
+    api, planned = warm
 
     with committed():
         assert api_as(trainer).delete(f"{PLANS}{plan_id}/").status_code == 204
@@ -102,11 +97,8 @@ def test_a_deleted_plan_reaches_the_next_workout(api_as, trainer, client_user, p
     assert log(api, client_user, planned).json()["errors"][0]["code"] == "unknown_planned_exercise"
 
 
-def test_a_renamed_exercise_reaches_the_next_workout(api_as, trainer, client_user, plan_id, committed):
-    planned, _ = prescriptions(plan_id)
-    api = api_as(client_user)
-    with committed():
-        assert log(api, client_user, planned).status_code == 201
+def test_a_renamed_exercise_reaches_the_next_workout(api_as, trainer, client_user, warm, committed):
+    api, planned = warm
 
     with committed():
         renamed = api_as(trainer).patch("/api/v1/exercises/coach-special/", {"name": "Coach's Own"}, format="json")
