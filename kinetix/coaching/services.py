@@ -382,7 +382,7 @@ def _any_of(**lookups: set) -> Q:
 
 def _prescribed_exercise(ref: int | str | None, prescription: selectors.Prescription | None) -> Exercise | None:
     # Only an exact match: a digit string is left to the library, where a slug of digits comes before an id.
-    if prescription is None or ref is None:
+    if prescription is None:
         return None
     exercise = prescription.exercise
     return exercise if ref == exercise.slug or (isinstance(ref, int) and ref == exercise.pk) else None
@@ -456,8 +456,7 @@ def workout_log_create(
     exercises = [exercise or exercise_of(ref) for ref, exercise in zip(exercise_refs, prescribed, strict=True)]
 
     # A day that one of the sets' prescriptions belongs to is the client's: only another one is looked up.
-    planned_days = {pk: prescription.day_id for pk, prescription in prescriptions.items()}
-    unproven_day = plan_day_id is not None and plan_day_id not in planned_days.values()
+    unproven_day = plan_day_id is not None and all(p.day_id != plan_day_id for p in prescriptions.values())
     if unproven_day and not selectors.plan_days_for_client(client=client).filter(pk=plan_day_id).exists():
         errors.append(FieldError("plan_day", "unknown_plan_day", "No such day in your plans."))
         plan_day_id = None  # the prescriptions are not compared with it
@@ -469,10 +468,10 @@ def workout_log_create(
             errors.append(FieldError(f"sets.{index}.exercise", "unknown_exercise", message))
         if planned_ref is None:
             continue
-        if planned_ref not in planned_days:
+        if planned_ref not in prescriptions:
             message = "No such prescription in your plans."
             errors.append(FieldError(f"sets.{index}.planned_exercise", "unknown_planned_exercise", message))
-        elif plan_day_id is not None and planned_days[planned_ref] != plan_day_id:
+        elif plan_day_id is not None and prescriptions[planned_ref].day_id != plan_day_id:
             message = "This prescription belongs to another day than plan_day."
             errors.append(FieldError(f"sets.{index}.planned_exercise", "not_in_plan_day", message))
 
