@@ -8,8 +8,8 @@ Examples come from two sources:
 Preference pairs are AI drafts a trainer edited before approving (the edit preferred), and rejected
 drafts of a client whose next draft was approved (that one preferred, the rejection reason kept).
 No names, e-mails or free-text notes leave: notes are blanked, titles have the people's names replaced.
-Every query streams from a server-side cursor in chunks, and each chunk of plans has its content read
-in one query, so memory and queries per chunk stay constant whatever the table sizes.
+Trainer plans stream with their content a window of ids at a time (kinetix.streaming), AI drafts from a
+server-side cursor in chunks, so memory and queries per window or chunk stay constant whatever the table sizes.
 """
 
 import hashlib
@@ -18,12 +18,11 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from itertools import islice
 from math import ceil
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
 from pydantic_core import to_json
 
 from aiplans import prompts
@@ -33,22 +32,27 @@ from aiplans.pseudonymise import pseudonymise, pseudonymise_all
 from aiplans.selectors import generation_request
 from aiplans.validation import document_plain
 from kinetix.coaching.models import Exercise, PlannedExercise, PlanStatus, WeeklyPlan
+from kinetix.coaching.plan_document import PLAN_COLUMNS as DOCUMENT_PLAN_COLUMNS
 from kinetix.coaching.plan_document import (
     WeeklyPlanDocument,
     document_dumped_read,
     document_upgrade,
-    documents_stream,
+    documents_streamed,
     json_schema,
     without_ids,
 )
 
 CHUNK_SIZE = 200
+# Trainer plans are read in ranges of this many ids: a range's statement lasts as long as its plans take to export.
+PLAN_WINDOW = 5000
 FORMATS = ("openai-chat", "anthropic", "preference-pairs", "pseudonymised")
 SESSION_STEP_MINUTES = 15
 # The columns the examples read of a plan and its people, as values: model instances (a plan, its trainer and
 # client) took 8% of the export's time.
-PLAN_FIELDS = ("title", "goal", "level", "notes")
-PERSON_FIELDS = ("full_name", "email")
+PLAN_COLUMNS = (
+    *DOCUMENT_PLAN_COLUMNS,
+    *[f"{person}__{field}" for person in ("trainer", "client") for field in ("full_name", "email")],
+)
 
 
 class PlanPerson(NamedTuple):
@@ -60,13 +64,6 @@ def pseudonym(kind: str, pk: int) -> str:
     """Return a stable pseudonymous id: the same person or plan always maps to the same one, irreversibly."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
     return f"{kind}_{digest[:16]}"
-
-
-def _chunks(queryset: QuerySet) -> Iterator[list]:
-    """Yield the rows CHUNK_SIZE at a time, streamed from one server-side cursor."""
-    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
-    while chunk := list(islice(rows, CHUNK_SIZE)):
-        yield chunk
 
 
 def _stored_plain(document: dict, *, validated: bool) -> dict:
@@ -113,15 +110,25 @@ class ExerciseFacts(NamedTuple):
     category: str
 
 
-def _exercises_add(exercises: dict[str, ExerciseFacts], plans: list[tuple]) -> None:
-    """Read the exercises the plans name (a library's worth at most), when one of them is not known yet."""
-    named = PlannedExercise.objects.filter(day__plan__in=[plan.pk for plan in plans]).values("exercise_id")
-    facts = Exercise.objects.filter(pk__in=named).values_list(*ExerciseFacts._fields)
-    exercises.update((row[0], ExerciseFacts(*row)) for row in facts)
+def _exercise_facts(exercises: QuerySet[Exercise]) -> dict[str, ExerciseFacts]:
+    return {row[0]: ExerciseFacts(*row) for row in exercises.order_by().values_list(*ExerciseFacts._fields)}
 
 
-def _names_unknown(exercises: dict[str, ExerciseFacts], document: dict) -> bool:
-    return any(item["exercise"] not in exercises for day in document["days"] for item in day["exercises"])
+def _slugs(plans: list[tuple[tuple, dict]]) -> set[str]:
+    return {item["exercise"] for _, document in plans for day in document["days"] for item in day["exercises"]}
+
+
+def _plan_windows(plans: QuerySet[WeeklyPlan]) -> Iterator[QuerySet[WeeklyPlan]]:
+    """Split the plans into ranges of PLAN_WINDOW ids, each read by one streamed statement.
+
+    One statement for all would outlive `DATABASE_STATEMENT_TIMEOUT_MS` on a large export, since a stream's
+    statement lasts as long as its reader takes; a small range costs a query for few plans.
+    """
+    ids = plans.aggregate(first=Min("pk"), last=Max("pk"))
+    if ids["first"] is None:
+        return
+    for start in range(ids["first"], ids["last"] + 1, PLAN_WINDOW):
+        yield plans.filter(pk__gte=start, pk__lt=start + PLAN_WINDOW)
 
 
 @lru_cache(maxsize=4096)
@@ -175,35 +182,27 @@ def _example(*, source: str, example_id: str, request: PlanRequest, document: di
 def examples() -> Iterator[dict]:
     """Yield every request -> plan example: trainers' own published plans, then approved AI drafts.
 
-    Per chunk of plans: the cursor's fetch, one query for their content, and one for exercises not met yet.
+    Trainer plans: one query for the exercises prescriptions name, then per window of plan ids one query for the
+    plans with their people and content, streamed while they are rendered (kinetix.streaming).
     """
     ai_plans = PlanGeneration.objects.filter(plan__isnull=False).values("plan_id")
-    plans = (
-        WeeklyPlan.objects.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.ARCHIVED])
-        .exclude(pk__in=ai_plans)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            *PLAN_FIELDS,
-            *[f"{person}__{field}" for person in ("trainer", "client") for field in PERSON_FIELDS],
-            named=True,
-        )
+    plans = WeeklyPlan.objects.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.ARCHIVED]).exclude(pk__in=ai_plans)
+    # Read first: a plan's stream holds the connection until its last row. The exercises prescriptions name.
+    exercises = _exercise_facts(
+        Exercise.objects.filter(Exists(PlannedExercise.objects.filter(exercise=OuterRef("pk"))))
     )
-    exercises: dict[str, ExerciseFacts] = {}
-    for chunk in _chunks(plans):
-        for plan, document in documents_stream(chunk):
-            if _names_unknown(exercises, document):
-                _exercises_add(exercises, chunk)  # those of the whole chunk: once a chunk at most
-            people = {
-                "the client": PlanPerson(plan.client__full_name, plan.client__email),
-                "the trainer": PlanPerson(plan.trainer__full_name, plan.trainer__email),
-            }
-            yield _example(
-                source="trainer_plan",
-                example_id=pseudonym("plan", plan.pk),
-                request=_plan_request(plan, document, exercises),
-                document=_clean(_rendered_plain(document), people=people),
-            )
+    for window in _plan_windows(plans):
+        named_since: list[tuple] = []
+        for plan, document in documents_streamed(window, PLAN_COLUMNS):
+            try:
+                example = _trainer_example(plan, document, exercises)
+            except KeyError:  # it names an exercise first named after they were read: read when the stream is done
+                named_since.append((plan, document))
+                continue
+            yield example
+        if named_since:
+            exercises |= _exercise_facts(Exercise.objects.filter(slug__in=_slugs(named_since)))
+            yield from (_trainer_example(plan, document, exercises) for plan, document in named_since)
     generations = (
         PlanGeneration.objects.filter(status=GenerationStatus.APPROVED, approved_document__isnull=False)
         .select_related("trainer", "client")
@@ -220,6 +219,19 @@ def examples() -> Iterator[dict]:
                 _stored_plain(generation.approved_document, validated=generation.documents_validated), people=people
             ),
         )
+
+
+def _trainer_example(plan: tuple, document: dict, exercises: dict[str, ExerciseFacts]) -> dict:
+    people = {
+        "the client": PlanPerson(plan.client__full_name, plan.client__email),
+        "the trainer": PlanPerson(plan.trainer__full_name, plan.trainer__email),
+    }
+    return _example(
+        source="trainer_plan",
+        example_id=pseudonym("plan", plan.pk),
+        request=_plan_request(plan, document, exercises),
+        document=_clean(_rendered_plain(document), people=people),
+    )
 
 
 def _anonymous_request(generation: PlanGeneration) -> PlanRequest:

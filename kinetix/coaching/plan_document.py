@@ -6,16 +6,17 @@ this document only by `document_validate` and `document_from_plan`.
 """
 
 import copy
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
-from operator import attrgetter, itemgetter
-from typing import Annotated, Any, Protocol, TypeVar
+from operator import itemgetter
+from typing import Annotated, Any, Protocol
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import FloatField, Prefetch, QuerySet
+from django.db.models import FloatField, JSONField, Prefetch, QuerySet
 from django.db.models.functions import Cast
 from pydantic import (
     BaseModel,
@@ -30,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from kinetix.coaching import models as m
 from kinetix.errors import ApplicationError, FieldError
+from kinetix.streaming import rows_streamed
 
 SCHEMA_VERSION = 2
 # Versions that clients may still send and ask for; each older one is upgraded (UPGRADES) on the way in
@@ -454,63 +456,58 @@ def document_from_plan(plan: m.WeeklyPlan) -> dict:
     return _document(plan, days)
 
 
-Plan = TypeVar("Plan", bound=PlanHeading)
+# The columns of a plan's content, from WeeklyPlan, in the order `_days` reads them.
+_CONTENT_COLUMNS = (
+    "days__id",
+    "days__weekday",
+    "days__title",
+    "days__notes",
+    "days__exercises__exercise__slug",
+    *[
+        # numeric read as float8: PostgreSQL's cast and Python's float(Decimal) both round correctly, to the same
+        # double, and a float costs psycopg less than a Decimal that `_number` then converts.
+        Cast(f"days__exercises__{name}", FloatField()) if name in NUMBER_FIELDS else f"days__exercises__{name}"
+        for name in PRESCRIPTION_FIELDS
+    ],
+)
+_CONTENT_ORDER = ("pk", "days__weekday", "days__id", "days__exercises__order", "days__exercises__id")
+PLAN_COLUMNS = ("pk", "title", "goal", "level", "notes")
 
 
-def documents_stream(plans: Sequence[Plan]) -> Iterator[tuple[Plan, dict]]:
-    """Render stored plans as `document_from_plan` does, in the order of their ids, reading their content in one
-    query with no models, and each plan's document only when it is asked for.
+def documents_streamed(plans: QuerySet[m.WeeklyPlan], columns: Sequence[str] = PLAN_COLUMNS) -> Iterator[tuple]:
+    """Render the plans of a queryset as `document_from_plan` does, in the order of their ids, each with the
+    `columns` of the plan it reads (a named tuple; `pk` first, then at least `title`, `goal`, `level` and `notes`).
 
-    For plans read often (a client's `me/plan/`) or by the thousand (the training-data export): two
-    prefetch levels of model instances cost more than the whole rest of the request (docs/BENCHMARKS.md).
-    Rendering one document at a time lets each die young: a chunk's documents rendered at once outlived
-    the garbage collector's young generations and made it sweep the whole heap (a third of the export).
+    One query for plans and content, no models, streamed (kinetix.streaming): PostgreSQL computes the next rows
+    while these are rendered, and the connection serves nothing else until the last document is read. For plans
+    read often (a client's `me/plan/`) or by the thousand (the training-data export), two prefetch levels of model
+    instances cost more than the whole rest of the request (docs/BENCHMARKS.md). Each document is rendered only
+    when it is asked for, so that each dies young: a chunk's documents rendered at once outlived the garbage
+    collector's young generations and made it sweep the whole heap (a third of the export); and so `set_targets`
+    is decoded as its plan is rendered, not as the rows arrive.
     """
-    content = (
-        m.PlanDay.objects.filter(plan__in=[plan.pk for plan in plans])
-        .order_by("plan_id", "weekday", "id", "exercises__order", "exercises__id")
-        .values_list(
-            "plan_id",
-            "id",
-            "weekday",
-            "title",
-            "notes",
-            "exercises__exercise__slug",
-            *[_content_column(name) for name in PRESCRIPTION_FIELDS],
-        )
-    )
-    # Read on a plain cursor, `set_targets` decoded as each plan is rendered: values_list decodes every row's at
-    # once, and a chunk's rows then hold thousands of young lists that the garbage collector sweeps again and again.
-    connection = connections[content.db]
-    with connection.cursor() as cursor:
-        cursor.execute(*content.query.get_compiler(connection=connection).as_sql())
-        rows = cursor.fetchall()
-    plans_rows = groupby(rows, key=itemgetter(0))
-    next_rows = next(plans_rows, None)
-    for plan in sorted(plans, key=attrgetter("pk")):
-        days: list[dict] = []
-        if next_rows is not None and next_rows[0] == plan.pk:
-            days = _days(next_rows[1], connection)
-            next_rows = next(plans_rows, None)
-        yield plan, _document(plan, days)
-
-
-def _content_column(name: str) -> str | Cast:
-    # numeric read as float8: PostgreSQL's cast and Python's float(Decimal) both round correctly, to the same
-    # double, and a float costs psycopg less than a Decimal that `_number` then converts.
-    column = f"exercises__{name}"
-    return Cast(column, FloatField()) if name in NUMBER_FIELDS else column
-
-
-def _days(rows: Iterable[tuple], connection: BaseDatabaseWrapper) -> list[dict]:
-    """Render a plan's days from its content rows (`documents_stream`)."""
+    Plan = namedtuple("Plan", columns)
+    skip = len(columns)
     set_targets = m.PlannedExercise._meta.get_field("set_targets")
+    connection = connections[plans.db]
+    rows = rows_streamed(plans.order_by(*_CONTENT_ORDER).values_list(*columns, *_CONTENT_COLUMNS))
+    for _, group in groupby(rows, key=itemgetter(0)):
+        plan_rows = list(group)
+        plan = Plan._make(plan_rows[0][:skip])
+        yield plan, _document(plan, _days(plan_rows, skip, set_targets, connection))
+
+
+def _days(rows: Iterable[tuple], skip: int, set_targets: JSONField, connection: BaseDatabaseWrapper) -> list[dict]:
+    """Render a plan's days from its rows of content, past their first `skip` columns (`documents_streamed`)."""
     days: dict[int, dict] = {}
-    for _, day_id, weekday, title, notes, slug, id, *fields, targets in rows:
+    for row in rows:
+        day_id, weekday, title, notes, slug, id, *fields, targets = row[skip:]
+        if day_id is None:  # a plan without days comes back as one row of NULLs
+            break
         day = days.get(day_id)
         if day is None:
             day = days[day_id] = _day(id=day_id, weekday=weekday, title=title, notes=notes, exercises=[])
-        if id is not None:  # a day without prescriptions comes back as one row of NULLs
+        if id is not None:  # a day without prescriptions, as one row with NULL prescription columns
             # Positional, in PRESCRIPTION_FIELDS' order: eleven keywords a prescription took a sixth of `_days`.
             # Most prescriptions have every set alike, and their targets stored as [].
             targets = [] if targets == "[]" else set_targets.from_db_value(targets, None, connection)
@@ -519,8 +516,11 @@ def _days(rows: Iterable[tuple], connection: BaseDatabaseWrapper) -> list[dict]:
 
 
 def documents_read(plans: Sequence[m.WeeklyPlan]) -> dict[int, dict]:
-    """Render stored plans as `documents_stream` does, all at once, by plan id."""
-    return {plan.pk: document for plan, document in documents_stream(plans)}
+    """Render stored plans as `documents_streamed` does, all at once, by plan id."""
+    return {
+        plan.pk: document
+        for plan, document in documents_streamed(m.WeeklyPlan.objects.filter(pk__in=[plan.pk for plan in plans]))
+    }
 
 
 def document_read(plan: m.WeeklyPlan) -> dict:

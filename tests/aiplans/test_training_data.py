@@ -15,7 +15,7 @@ from aiplans.models import GenerationStatus, PlanGeneration
 from aiplans.validation import document_plain
 from kinetix.coaching.models import Exercise
 from kinetix.coaching.plan_document import WeeklyPlanDocument, document_read, document_upgrade, without_ids
-from kinetix.coaching.services import plan_activate, plan_create
+from kinetix.coaching.services import plan_activate, plan_create, plan_update
 from tests.aiplans.conftest import next_monday
 from tests.factories import ClientFactory, SuperuserFactory, TrainerFactory, plan_document
 
@@ -160,8 +160,8 @@ def test_an_ai_draft_approved_before_schema_version_2_is_exported_upgraded(api_a
     )
 
 
-def test_trainer_plans_stream_in_a_fixed_number_of_queries_per_chunk(monkeypatch):
-    monkeypatch.setattr(training_data, "CHUNK_SIZE", 2)
+def test_trainer_plans_stream_in_a_fixed_number_of_queries_per_window(monkeypatch):
+    monkeypatch.setattr(training_data, "PLAN_WINDOW", 2)
     trainer = TrainerFactory()
     client = ClientFactory(trainer=trainer)
     document = plan_document(_library(4), days=3)
@@ -173,14 +173,37 @@ def test_trainer_plans_stream_in_a_fixed_number_of_queries_per_chunk(monkeypatch
 
     for week in range(2):
         _publish(trainer, client, document, weeks_ahead=week)
-    one_chunk = export_queries()
+    one_window = export_queries()
     for week in range(2, 6):
         _publish(trainer, client, document, weeks_ahead=week)
-    three_chunks = export_queries()
+    three_windows = export_queries()
 
-    # Each further chunk of plans costs one query for its content; the exercises were read with the first.
-    assert (three_chunks[0], three_chunks[1] - one_chunk[1]) == (6, 2)
-    assert one_chunk[1] <= 6
+    # Each further window of plans costs one query for its plans and content; the exercises were read first.
+    assert (three_windows[0], three_windows[1] - one_window[1]) == (6, 2)
+    assert one_window[1] <= 6
+
+
+def test_a_plan_naming_an_exercise_first_named_during_the_export_is_exported(monkeypatch):
+    monkeypatch.setattr(training_data, "PLAN_WINDOW", 1)
+    trainer = TrainerFactory()
+    client = ClientFactory(trainer=trainer)
+    squat, kettlebell = (
+        _library(1)[0],
+        Exercise.objects.create(
+            slug="kettlebell-swing-export", name="Kettlebell swing", category="strength", equipment="kettlebell"
+        ),
+    )
+    first, second = (_publish(trainer, client, plan_document([squat], days=1), weeks_ahead=week) for week in range(2))
+
+    lines = training_data.training_data_lines(export_format="pseudonymised")
+    assert json.loads(next(lines))["id"] == training_data.pseudonym("plan", first.pk)
+    # Between two windows' streams: the second plan now names an exercise no plan named when the export began.
+    plan_update(plan=second, document=plan_document([kettlebell.slug], days=1))
+    (line,) = map(json.loads, lines)
+
+    assert line["id"] == training_data.pseudonym("plan", second.pk)
+    assert line["request"]["equipment"] == ["kettlebell"]
+    assert line["document"]["days"][0]["exercises"][0]["exercise"] == kettlebell.slug
 
 
 def _notes_blanked(expected: dict) -> dict:

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from kinetix.coaching.models import Exercise, PlannedExercise
+from kinetix.coaching.models import Exercise, PlannedExercise, WeeklyPlan
 from kinetix.coaching.plan_document import (
     SCHEMA_VERSION,
     PlanDocumentError,
@@ -16,7 +16,7 @@ from kinetix.coaching.plan_document import (
     document_upgrade,
     document_validate,
     documents_read,
-    documents_stream,
+    documents_streamed,
     json_schema,
 )
 from kinetix.coaching.selectors import plan_with_content
@@ -73,13 +73,16 @@ def test_plans_read_together_render_each_as_it_renders_alone(
         for week_start, document in zip(weeks, documents, strict=True)
     ]
     plans[2].days.all().delete()  # a plan left without days (admin edits)
+    PlannedExercise.objects.filter(day=plans[0].days.last()).delete()  # and a day without prescriptions
 
     with django_assert_num_queries(1):
-        streamed = [(plan.pk, document) for plan, document in documents_stream(plans[::-1])]
+        streamed = [(plan, document) for plan, document in documents_streamed(WeeklyPlan.objects.order_by("-pk"))]
 
-    assert [pk for pk, _ in streamed] == [plan.pk for plan in plans]  # in the order of their ids
-    assert dict(streamed) == documents_read(plans)
-    assert dict(streamed) == {plan.pk: document_from_plan(plan_with_content(plan=plan)) for plan in plans}
+    assert [plan.pk for plan, _ in streamed] == [plan.pk for plan in plans]  # in the order of their ids
+    assert [plan.title for plan, _ in streamed] == [document["title"] for document in documents]
+    streamed = {plan.pk: document for plan, document in streamed}
+    assert streamed == documents_read(plans)
+    assert streamed == {plan.pk: document_from_plan(plan_with_content(plan=plan)) for plan in plans}
 
 
 def test_upgrading_a_version_1_document_leaves_it_as_it_was(exercises):
