@@ -93,7 +93,7 @@ def test_the_command_writes_each_format_and_the_stats(history, tmp_path):
     assert stats.getvalue().split("\n")[:3] == ["trainer_plan: 1", "approved_ai: 1", "preference_pairs: 2"]
 
 
-def test_the_export_reads_in_chunks_in_a_fixed_number_of_queries(api_as, history, django_assert_max_num_queries):
+def test_the_export_reads_in_a_fixed_number_of_queries(api_as, history, django_assert_max_num_queries):
     superuser = api_as(SuperuserFactory())
     with django_assert_max_num_queries(12):
         _lines(superuser.get("/api/v1/ai/training-data/", {"format": "pseudonymised"}))
