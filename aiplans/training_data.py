@@ -182,12 +182,13 @@ def _example(*, source: str, example_id: str, request: PlanRequest, document: di
 def examples() -> Iterator[dict]:
     """Yield every request -> plan example: trainers' own published plans, then approved AI drafts.
 
-    Trainer plans: one query for the exercises prescriptions name, then per window of plan ids one query for the
-    plans with their people and content, streamed while they are rendered (kinetix.streaming).
+    Trainer plans: one query for the exercises prescriptions name, one for the range of plan ids, then per window
+    of ids one query for the plans with their people and content, streamed while they are rendered
+    (kinetix.streaming).
     """
     ai_plans = PlanGeneration.objects.filter(plan__isnull=False).values("plan_id")
     plans = WeeklyPlan.objects.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.ARCHIVED]).exclude(pk__in=ai_plans)
-    # Read first: a plan's stream holds the connection until its last row. The exercises prescriptions name.
+    # Read before the plans: a window's stream holds the connection until its last row.
     exercises = _exercise_facts(
         Exercise.objects.filter(Exists(PlannedExercise.objects.filter(exercise=OuterRef("pk"))))
     )

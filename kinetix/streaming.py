@@ -6,7 +6,10 @@ so the database's work and ours run side by side (the training-data export, docs
 one chunk of rows on our side, whatever the result's size.
 """
 
+from collections import deque
 from collections.abc import Iterator
+from contextlib import suppress
+from itertools import chain
 from typing import Any
 
 import psycopg
@@ -35,11 +38,14 @@ class _StreamingCursor(psycopg.ClientCursor):
         return self
 
     def __iter__(self) -> Iterator[tuple]:
-        if self._first is not None:
-            yield self._first
-        yield from self._rows
+        # A chain, which has no `close`: a generator's would close the stream before `close` below chose how.
+        return chain(() if self._first is None else (self._first,), self._rows)
 
     def close(self) -> None:
+        if not self.connection.autocommit:
+            # Cancelling would abort the transaction the query runs in (and with it the writes before it).
+            with suppress(psycopg.Error):
+                deque(self._rows, maxlen=0)
         # A stream left unread holds the connection's lock: psycopg cancels the query and drains it on close.
         self._rows.close()
         super().close()
@@ -54,7 +60,8 @@ def rows_streamed(queryset: QuerySet) -> Iterator[tuple]:
     fields' conversions from database values).
 
     The connection serves nothing else until the last row is read or the iterator closed: a query meanwhile
-    raises `ConnectionBusy` (psycopg would wait for the stream forever). The query is one statement, so
+    raises `ConnectionBusy` (psycopg would wait for the stream forever). Closed early, the stream is cancelled,
+    or in a transaction read to its end (a cancel would abort the transaction). The query is one statement, so
     `DATABASE_STATEMENT_TIMEOUT_MS` bounds how long its reader may take.
     """
     connection = connections[queryset.db]
@@ -67,10 +74,13 @@ def rows_streamed(queryset: QuerySet) -> Iterator[tuple]:
             cursor.execute(sql, params)
             yield from cursor
         return
+    # As `connection.cursor()` makes its cursors. The health check first: done later, in a query asked during the
+    # stream, it would wait for the stream on psycopg's lock before `_refuse_query` could refuse that query.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     streaming = _StreamingCursor(connection.connection)
-    # Wrapped as `connection.cursor()` wraps its cursors: logged where queries are (tests count them).
+    # Wrapped as Django wraps its own: logged where queries are (tests count them).
     cursor = connection.make_debug_cursor(streaming) if connection.queries_logged else connection.make_cursor(streaming)
     with cursor:
         cursor.execute(sql, params)

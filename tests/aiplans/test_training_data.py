@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from aiplans import training_data
 from aiplans.models import GenerationStatus, PlanGeneration
 from aiplans.validation import document_plain
-from kinetix.coaching.models import Exercise
+from kinetix.coaching.models import Exercise, WeeklyPlan
 from kinetix.coaching.plan_document import WeeklyPlanDocument, document_read, document_upgrade, without_ids
 from kinetix.coaching.services import plan_activate, plan_create, plan_update
 from tests.aiplans.conftest import next_monday
@@ -204,6 +204,20 @@ def test_a_plan_naming_an_exercise_first_named_during_the_export_is_exported(mon
     assert line["id"] == training_data.pseudonym("plan", second.pk)
     assert line["request"]["equipment"] == ["kettlebell"]
     assert line["document"]["days"][0]["exercises"][0]["exercise"] == kettlebell.slug
+
+
+def test_an_export_abandoned_mid_stream_leaves_the_connection_and_its_transaction_serving():
+    trainer = TrainerFactory()
+    client = ClientFactory(trainer=trainer)
+    for week in range(3):
+        _publish(trainer, client, plan_document(_library(2), days=2), weeks_ahead=week)
+    lines = training_data.training_data_lines(export_format="pseudonymised")
+    assert json.loads(next(lines))["source"] == "trainer_plan"  # the plans' stream is open: two more to read
+
+    lines.close()  # what closing the endpoint's streamed response does when its client hangs up
+
+    # Served, and in the test's transaction still: the stream was read to its end, not cancelled.
+    assert WeeklyPlan.objects.filter(client=client).count() == 3
 
 
 def _notes_blanked(expected: dict) -> dict:
