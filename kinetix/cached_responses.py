@@ -79,6 +79,31 @@ def versions_read(names: Sequence[str]) -> list[str] | None:
     return [found[key] for key in keys]
 
 
+def versioned_value(
+    key: str, names: Sequence[str], value: Callable[[], Any], *, timeout: int = TIMEOUT_SECONDS
+) -> tuple[list[str], Any] | None:
+    """Return the named versions' tokens and `value()` as computed under them; None without a cache.
+
+    The value is cached under `key` with the tokens it was computed under, and read in the same round trip as
+    the current tokens: it is served while they are equal, computed and stored afresh once any has moved.
+    """
+    version_keys = [_version_key(name) for name in names]
+    found = _cache_call(cache.get_many, [*version_keys, key])
+    if found is None:
+        return None
+    tokens = [found.get(version_key) for version_key in version_keys]
+    if None in tokens:
+        tokens = versions_read(names)
+        if tokens is None:
+            return None
+    stored = found.get(key)
+    if stored is not None and stored[0] == tokens:
+        return tokens, stored[1]
+    computed = value()  # after the tokens were read, as versions_read asks
+    _cache_call(cache.set, key, (tokens, computed), timeout)
+    return tokens, computed
+
+
 def versions_bump_on_commit(names: Iterable[str]) -> None:
     """Give each named version a new token once the current transaction commits (at once outside one)."""
     keys = [_version_key(name) for name in names]

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from kinetix.accounts.models import CoachingLink, User
 from kinetix.accounts.selectors import client_get_for_trainer, trainer_clients
-from kinetix.cached_responses import cached_value, digest, versions_read
+from kinetix.cached_responses import digest, versioned_value, versions_read
 from kinetix.coaching.models import (
     BodyMetric,
     Exercise,
@@ -221,13 +221,18 @@ def prescriptions_for_client(*, client: User, ids: set[int]) -> dict[int, Prescr
     client's plans and the exercises are unchanged (their versions, bumped by kinetix/coaching/signals.py);
     others (archived plans) are read.
     """
-    rows: dict[int, tuple] = {}
-    versions = versions_read([prescriptions_version(client.pk), EXERCISES_VERSION]) if ids else None
-    if versions is not None:
-        key = f"active-prescriptions:{client.pk}:{digest(*versions, *LOGGED_EXERCISE_FIELDS)}"
-        active_rows = functools.partial(_active_prescription_rows, client=client)
-        cached = cached_value(key, active_rows, timeout=PRESCRIPTIONS_TIMEOUT_SECONDS)
-        rows = {pk: cached[pk] for pk in ids if pk in cached}
+    cached = (
+        versioned_value(
+            f"active-prescriptions:{client.pk}:{digest(*LOGGED_EXERCISE_FIELDS)}",
+            [prescriptions_version(client.pk), EXERCISES_VERSION],
+            functools.partial(_active_prescription_rows, client=client),
+            timeout=PRESCRIPTIONS_TIMEOUT_SECONDS,
+        )
+        if ids
+        else None
+    )
+    active_rows = cached[1] if cached else {}
+    rows = {pk: active_rows[pk] for pk in ids if pk in active_rows}
     unread = ids - rows.keys()
     if unread:
         rows |= _prescription_rows(planned_exercises_for_client(client=client).filter(pk__in=unread))
@@ -506,20 +511,18 @@ def overview_version(client_id: int) -> str:
     return f"client-overview:{client_id}"
 
 
-def _roster(*, trainer: User) -> tuple[str, list[int]] | None:
-    """Return the trainer's roster version and everyone linked to them now (a superset of the current clients)."""
-    version = versions_read([roster_version(trainer.pk)])
-    if version is None:
-        return None
-    client_ids = cached_value(
-        f"clients-roster-ids:{trainer.pk}:{version[0]}",
+def _roster(*, trainer: User) -> tuple[list[str], list[int]] | None:
+    """Return the trainer's roster version (its token, in a list) and everyone linked to them now (a superset of
+    the current clients); None when the cache cannot be reached."""
+    return versioned_value(
+        f"clients-roster-ids:{trainer.pk}",
+        [roster_version(trainer.pk)],
         lambda: list(
             CoachingLink.objects.filter(trainer=trainer, ended_at__isnull=True)
             .order_by("client_id")
             .values_list("client_id", flat=True)
         ),
     )
-    return version[0], client_ids
 
 
 def _quarter_hour() -> int:

@@ -5,8 +5,10 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
 
 from kinetix.coaching.models import PlannedExercise
+from monitoring.cache import TIMED_OPERATIONS
 from tests.factories import ExerciseFactory, plan_document
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +16,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/workouts/"
 PLANS = "/api/v1/plans/"
 DAY = datetime.timedelta(days=1)
+CACHE_METRIC = "kinetix_cache_operation_duration_seconds"
 
 
 @pytest.fixture
@@ -115,3 +118,19 @@ def test_workouts_are_logged_while_the_cache_is_down(api_as, client_user, plan_i
 
     assert logged.status_code == 201, logged.json()
     assert logged.json()["sets"][0]["exercise"] == "coach-special"
+
+
+def cache_operations() -> dict[str, float]:
+    """How many times each cache operation has run in this process (the /metrics counters)."""
+    counts = {op: REGISTRY.get_sample_value(f"{CACHE_METRIC}_count", {"operation": op}) for op in TIMED_OPERATIONS}
+    return {op: count or 0 for op, count in counts.items()}
+
+
+def test_the_next_workout_reads_its_prescriptions_and_their_versions_in_one_cache_round_trip(client_user, warm):
+    api, planned = warm
+    before = cache_operations()
+
+    assert log(api, client_user, planned).status_code == 201
+
+    after = cache_operations()
+    assert {op: after[op] - before[op] for op in after if after[op] != before[op]} == {"get_many": 1}
