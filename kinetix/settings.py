@@ -340,6 +340,8 @@ NOTIFICATIONS_DIGEST_WINDOW = timedelta(minutes=env.int("NOTIFICATIONS_DIGEST_WI
 WORKOUT_REMINDER_HOUR = env.int("WORKOUT_REMINDER_HOUR", default=8)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationCategoryEnum"] = "notifications.models.Category.choices"
 CELERY_BEAT_SCHEDULE["notifications-push-due"] = {"task": "notifications.push_due", "schedule": 60.0}
+# Each workout queues a drain of the trainers' notices; this one catches a drain lost on the way.
+CELERY_BEAT_SCHEDULE["coaching-workout-notices"] = {"task": "coaching.workout_notices_send", "schedule": 60.0}
 # Hourly, just past the hour: each run reminds the clients whose local hour is WORKOUT_REMINDER_HOUR.
 CELERY_BEAT_SCHEDULE["coaching-workout-reminders"] = {
     "task": "coaching.workout_reminders",

@@ -259,6 +259,18 @@ class WorkoutSession(models.Model):
         return f"Workout {self.date}"
 
 
+class WorkoutNotice(models.Model):
+    """A logged workout whose trainer has not been told of it yet: written with the workout, deleted once told.
+
+    The outbox that `services.workout_notices_send` drains: the notice commits or fails with its workout.
+    """
+
+    workout = models.OneToOneField(WorkoutSession, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Notice of workout {self.workout_id}"
+
+
 class SetLog(models.Model):
     """One set a client performed: reps at a load, with the effort felt."""
 

@@ -1,5 +1,6 @@
 """Writes of the coaching domain; each service is one transaction."""
 
+import contextlib
 import datetime
 import functools
 import operator
@@ -9,7 +10,9 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
+import structlog
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Q
@@ -37,12 +40,16 @@ from kinetix.coaching.models import (
     PlanStatus,
     SetLog,
     WeeklyPlan,
+    WorkoutNotice,
     WorkoutSession,
 )
 from kinetix.coaching.plan_document import SUMMARY_FIELDS, PlannedExerciseDocument, ValidatedPlan, document_validate
 from kinetix.errors import ApplicationError, FieldError
+from monitoring.cache import CACHE_ERRORS
 from monitoring.metrics import PLANS_ACTIVATED
 from notifications.services import notify
+
+logger = structlog.get_logger(__name__)
 
 WEEK = datetime.timedelta(days=7)
 
@@ -412,7 +419,6 @@ def _planned_reference(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@transaction.atomic
 def workout_log_create(
     *,
     client: User,
@@ -423,7 +429,11 @@ def workout_log_create(
     duration_minutes: int | None = None,
     perceived_effort: int | None = None,
 ) -> WorkoutSession:
-    """Store a workout the client did with its sets, or refuse it whole with every error and its path."""
+    """Store a workout the client did with its sets, or refuse it whole with every error and its path.
+
+    Its one write is one statement on PostgreSQL, a transaction of its own: no BEGIN and COMMIT around it (they
+    cost 0.2 ms of CPU a workout, application and database together).
+    """
     _client_only(client, "log workouts")
     errors = _date_errors(client=client, date=date) + _notes_errors(notes)
     for name, value in (("duration_minutes", duration_minutes), ("perceived_effort", perceived_effort)):
@@ -500,13 +510,13 @@ def workout_log_create(
     ]
     _workout_insert(workout, set_logs)
     workout.set_list = set_logs  # in id order, as the selectors read them, for WorkoutSerializer
-    _workout_logged_queue_on_commit(workout)
+    transaction.on_commit(workout_notices_send_queue, robust=True)
     return workout
 
 
-# A workout and its sets in one statement: the sets travel as one array a column. The ORM's create() and
-# bulk_create() spent 0.7 ms of CPU a workout preparing 150 values one field at a time and compiling two
-# queries, a fifth of logging one (docs/BENCHMARKS.md).
+# A workout, its sets and its trainer's notice in one statement: the sets travel as one array a column. The
+# ORM's create() and bulk_create() spent 0.7 ms of CPU a workout preparing 150 values one field at a time and
+# compiling the queries, a fifth of logging one (docs/BENCHMARKS.md).
 WORKOUT_INSERT = """
 WITH workout AS (
     INSERT INTO coaching_workoutsession
@@ -521,18 +531,23 @@ WITH workout AS (
         WITH ORDINALITY AS given (exercise_id, planned_exercise_id, set_number, reps, load_kg, rpe, position)
     ORDER BY given.position
     RETURNING id
+), notice AS (
+    INSERT INTO coaching_workoutnotice (workout_id) SELECT id FROM workout
 )
 SELECT workout.id, ARRAY(SELECT id FROM set_log ORDER BY id) FROM workout
 """
 
 
 def _workout_insert(workout: WorkoutSession, set_logs: list[SetLog]) -> None:
-    """Store a new workout and its sets, giving each its id; the workout's save signals go out as save() sends them."""
-    if connection.vendor != "postgresql":  # SQLite (`make run`): the ORM's way
-        workout.save()
-        for set_log in set_logs:
-            set_log.session_id = workout.pk
-        SetLog.objects.bulk_create(set_logs)
+    """Store a new workout with its sets and its trainer's notice, giving each its id; the workout's save signals
+    go out as save() sends them."""
+    if connection.vendor != "postgresql":  # SQLite (`make run`): the ORM's way, in one transaction
+        with transaction.atomic():
+            workout.save()
+            for set_log in set_logs:
+                set_log.session_id = workout.pk
+            SetLog.objects.bulk_create(set_logs)
+            WorkoutNotice.objects.create(workout=workout)
         return
     signal = {
         "sender": WorkoutSession,
@@ -565,14 +580,49 @@ def _workout_insert(workout: WorkoutSession, set_logs: list[SetLog]) -> None:
     post_save.send(**signal, created=True)
 
 
-def _workout_logged_queue_on_commit(workout: WorkoutSession) -> None:
-    # Out of the request's transaction: notify() locks the trainer's row for the digest count, which
-    # there made a trainer's clients log one at a time. robust: the workout is stored whatever befalls
-    # the notice, and a client retrying an error would log it twice.
-    from kinetix.coaching.tasks import workout_logged_notify_task  # the tasks module imports this one
+# Up while a drain of the workout notices is queued and has not started reading them: that drain reads every
+# notice committed meanwhile, so no other is queued for them. Under load a drain is queued about once per drain
+# run, not once per workout (a Celery publish cost a sixth of logging one). It expires, so that a drain lost on
+# its way (the broker down just then) holds nothing up for long; beat's drain each minute takes what is left.
+NOTICES_DRAIN_QUEUED_KEY = "workout-notices-drain-queued"
+NOTICES_DRAIN_QUEUED_SECONDS = 60
 
-    workout_id = workout.pk
-    transaction.on_commit(lambda: workout_logged_notify_task.delay(workout_id=workout_id), robust=True)
+
+def workout_notices_send_queue() -> None:
+    """Queue a drain of the trainers' workout notices, unless a queued one will read those committed so far."""
+    from kinetix.coaching.tasks import workout_notices_send_task  # the tasks module imports this one
+
+    with contextlib.suppress(*CACHE_ERRORS):  # without the cache, every workout queues its drain
+        if not cache.add(NOTICES_DRAIN_QUEUED_KEY, True, NOTICES_DRAIN_QUEUED_SECONDS):
+            return
+    workout_notices_send_task.delay()
+
+
+def workout_notices_send() -> int:
+    """Tell trainers of the workouts whose notices wait, oldest first, each in a transaction; return how many.
+
+    A notice is deleted with the notification it became, so it is told once even when drains overlap (one
+    skips the notices another holds). A notice whose telling fails stays for the next drain, without holding
+    up the ones after it.
+    """
+    with contextlib.suppress(*CACHE_ERRORS):  # before reading: a notice committed from now on queues another drain
+        cache.delete(NOTICES_DRAIN_QUEUED_KEY)
+    told, failed = 0, []
+    while True:
+        with transaction.atomic():
+            notice = (
+                WorkoutNotice.objects.select_for_update(skip_locked=True).exclude(pk__in=failed).order_by("pk").first()
+            )
+            if notice is None:
+                return told
+            try:
+                workout_logged_notify(workout_id=notice.workout_id)
+            except Exception:  # whatever failed, the other trainers are still told
+                logger.exception("workout_notice_failed", workout_id=notice.workout_id)
+                failed.append(notice.pk)
+                continue
+            notice.delete()
+        told += 1
 
 
 @transaction.atomic

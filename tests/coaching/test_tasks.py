@@ -1,34 +1,92 @@
-"""Coaching tasks: the trainer's workout notification, through the real queue and on its own."""
+"""Coaching tasks: trainers told of their clients' workouts through the notices' outbox, and on their own."""
 
 import time
 
+from django.core.cache import cache
+
+from kinetix.accounts.models import Locale
+from kinetix.coaching.models import WorkoutNotice
+from kinetix.coaching.services import NOTICES_DRAIN_QUEUED_KEY, workout_notices_send
 from kinetix.coaching.tasks import workout_logged_notify_task
-from notifications.models import Notification
-from tests.factories import ClientFactory, SetLogFactory, WorkoutSessionFactory
+from notifications.models import Notification, NotificationTemplate
+from tests.factories import ClientFactory, SetLogFactory, TrainerFactory, WorkoutSessionFactory
+
+URL = "/api/v1/workouts/"
 
 
-def test_a_logged_workout_reaches_the_trainer_through_a_celery_worker(live_celery, api_as, trainer, exercises):
-    client = ClientFactory(trainer=trainer, full_name="Jelena")
+def log(api_as, client, sets: int = 2):
+    """Log a workout of `sets` sets of squats as the client's app does."""
     body = {
         "date": client.local_today().isoformat(),
-        "sets": [{"exercise": "test-squat", "set_number": n, "reps": 5, "load_kg": 100} for n in (1, 2)],
+        "sets": [{"exercise": "test-squat", "set_number": n, "reps": 5, "load_kg": 100} for n in range(1, sets + 1)],
     }
-
-    response = api_as(client).post("/api/v1/workouts/", body, format="json")
-
+    response = api_as(client).post(URL, body, format="json")
     assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_logged_workouts_reach_the_trainer_through_a_celery_worker(live_celery, api_as, trainer, exercises):
+    client = ClientFactory(trainer=trainer, full_name="Jelena")
+
+    workouts = [log(api_as, client, sets=n) for n in (2, 3)]
+
     deadline = time.monotonic() + 30
-    while not Notification.objects.filter(user=trainer).exists():
+    while Notification.objects.filter(user=trainer).count() < len(workouts):
         assert time.monotonic() < deadline, f"The worker did not notify:\n{live_celery.log()[-3000:]}"
         time.sleep(0.2)
-    notification = Notification.objects.get(user=trainer)
-    assert (notification.event, notification.title) == ("workout_logged", "Jelena logged a workout")
-    assert notification.body == f"Workout of {client.local_today()}: 2 sets."
-    assert notification.data == {"workout_id": str(response.json()["id"]), "client_id": str(client.pk)}
-    assert "coaching.workout_logged" in live_celery.log()
+    first, second = Notification.objects.filter(user=trainer).order_by("pk")
+    assert (first.event, first.title) == ("workout_logged", "Jelena logged a workout")
+    assert [first.body, second.body] == [f"Workout of {client.local_today()}: {n} sets." for n in (2, 3)]
+    assert first.data == {"workout_id": str(workouts[0]["id"]), "client_id": str(client.pk)}
+    assert not WorkoutNotice.objects.exists()
+    assert "Task coaching.workout_notices_send[" in live_celery.log()
 
 
-def test_a_task_delivered_twice_tells_the_trainer_once(db, trainer):
+def test_a_workout_logged_while_a_drain_is_queued_waits_for_that_drain(api_as, trainer, exercises, committed):
+    client = ClientFactory(trainer=trainer)
+    cache.add(NOTICES_DRAIN_QUEUED_KEY, True)  # a drain queued, not yet started
+
+    with committed():
+        workout = log(api_as, client)
+
+    assert not Notification.objects.exists()  # no drain of its own: the queued one tells it
+    assert workout_notices_send() == 1
+    assert Notification.objects.get(user=trainer).data["workout_id"] == str(workout["id"])
+    assert not WorkoutNotice.objects.exists()
+    assert workout_notices_send() == 0  # told once
+
+
+def test_a_notice_that_cannot_be_told_waits_without_holding_up_the_others(api_as, exercises, committed):
+    english_trainer, serbian_trainer = TrainerFactory(locale=Locale.EN), TrainerFactory(locale=Locale.SR_LATN)
+    cache.add(NOTICES_DRAIN_QUEUED_KEY, True)
+    with committed():
+        first = log(api_as, ClientFactory(trainer=english_trainer))
+        log(api_as, ClientFactory(trainer=serbian_trainer))
+    english = NotificationTemplate.objects.get(event="workout_logged", locale=Locale.EN)
+    english.delete()  # the English trainer's notice cannot be rendered
+
+    assert workout_notices_send() == 1
+
+    assert Notification.objects.get().user == serbian_trainer
+    assert list(WorkoutNotice.objects.values_list("workout_id", flat=True)) == [first["id"]]
+    english.save()
+    assert workout_notices_send() == 1
+    assert Notification.objects.get(user=english_trainer).data["workout_id"] == str(first["id"])
+
+
+def test_nobody_is_told_of_a_workout_deleted_before_the_drain(api_as, trainer, exercises, committed):
+    client = ClientFactory(trainer=trainer)
+    cache.add(NOTICES_DRAIN_QUEUED_KEY, True)
+    with committed():
+        workout = log(api_as, client)
+
+    assert api_as(client).delete(f"{URL}{workout['id']}/").status_code == 204
+
+    assert workout_notices_send() == 0
+    assert not Notification.objects.exists()
+
+
+def test_a_task_of_the_previous_release_delivered_twice_tells_the_trainer_once(db, trainer):
     workout = WorkoutSessionFactory(client=ClientFactory(trainer=trainer))
     SetLogFactory(session=workout)
 

@@ -425,10 +425,10 @@ def test_logging_a_workout_takes_constant_queries_and_leaves_the_trainer_to_a_ta
     body = {"date": client_user.local_today().isoformat(), "plan_day": day.id, "sets": sets}
     api = api_as(client_user)
 
-    # auth, savepoint, the prescriptions with their exercises (which prove the plan day) or else the library and
-    # the plan day, the workout with its sets (one statement), release. The trainer's notification is a task
-    # queued for after the commit, and the answer is not read back.
-    queries = 5 if prescribed else 6
+    # auth, the prescriptions with their exercises (which prove the plan day) or else the library and the plan
+    # day, and one statement storing the workout with its sets and its notice, no transaction around it. The
+    # trainer is told by a task queued for after the commit, and the answer is not read back.
+    queries = 3 if prescribed else 4
     with django_capture_on_commit_callbacks() as queued, django_assert_max_num_queries(queries):
         response = api.post(URL, body, format="json")
 
