@@ -2,6 +2,8 @@
 
 import time
 
+import psycopg
+from django.conf import settings
 from django.core.cache import cache
 
 from kinetix.accounts.models import Locale
@@ -9,7 +11,8 @@ from kinetix.coaching.models import WorkoutNotice
 from kinetix.coaching.services import NOTICES_DRAIN_QUEUED_KEY, workout_notices_send
 from kinetix.coaching.tasks import workout_logged_notify_task
 from notifications.models import Notification, NotificationTemplate
-from tests.factories import ClientFactory, SetLogFactory, TrainerFactory, WorkoutSessionFactory
+from tests.celery_worker import database_url
+from tests.factories import ClientFactory, ExerciseFactory, SetLogFactory, TrainerFactory, WorkoutSessionFactory
 
 URL = "/api/v1/workouts/"
 
@@ -72,6 +75,25 @@ def test_a_notice_that_cannot_be_told_waits_without_holding_up_the_others(api_as
     english.save()
     assert workout_notices_send() == 1
     assert Notification.objects.get(user=english_trainer).data["workout_id"] == str(first["id"])
+
+
+def test_a_drain_skips_the_notice_another_drain_holds_and_tells_the_rest(
+    api_as, trainer, django_db_serialized_rollback, transactional_db
+):
+    ExerciseFactory(slug="test-squat")
+    cache.add(NOTICES_DRAIN_QUEUED_KEY, True)  # the workouts below wait for a drain
+    held, *others = [log(api_as, ClientFactory(trainer=trainer))["id"] for _ in range(3)]
+
+    with psycopg.connect(database_url(settings.DATABASES["default"])) as other_drain:
+        other_drain.execute("SELECT 1 FROM coaching_workoutnotice WHERE workout_id = %s FOR UPDATE", [held])
+
+        assert workout_notices_send() == 2  # without waiting for the other drain's transaction
+
+        told = {int(n.data["workout_id"]) for n in Notification.objects.filter(event="workout_logged")}
+        assert told == set(others)
+        assert list(WorkoutNotice.objects.values_list("workout_id", flat=True)) == [held]
+    assert workout_notices_send() == 1
+    assert not WorkoutNotice.objects.exists()
 
 
 def test_nobody_is_told_of_a_workout_deleted_before_the_drain(api_as, trainer, exercises, committed):
